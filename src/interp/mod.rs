@@ -1,0 +1,159 @@
+//! The interpreter: runs a register tape over any [`Value`] type.
+//!
+//! Three dispatch styles run the same tapes from the same instruction bodies
+//! (`exec.rs`, generated from [`crate::for_each_op!`]):
+//!
+//! - [`Dispatch::TailCall`] (`tail_call.rs`): each instruction a handler that
+//!   ends in `become` to the next one;
+//! - [`Dispatch::Match`] (`match_loop.rs`): the classic `loop { match }`;
+//! - [`Dispatch::Trampoline`] (`trampoline.rs`): handlers return the next
+//!   handler to a driver loop.
+//!
+//! All three give bit-identical results. This module is the only place with
+//! `unsafe` code: the dispatchers index registers and memory without bounds
+//! checks, relying on the invariants of [`RegTape`] (checked when it is built)
+//! and on [`Machine`] (a full register file, enough spill memory and choice
+//! slots, checked in [`Machine::run`]).
+
+mod exec;
+mod match_loop;
+mod tail_call;
+mod trampoline;
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::eval::{Choice, Value};
+use crate::tape::{REGISTER_COUNT, RegTape};
+
+/// How the interpreter moves from one instruction to the next.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Dispatch {
+    /// Every handler ends with `become` to the next (the default).
+    #[default]
+    TailCall,
+    /// A `loop { match }` over opcodes: the portable baseline.
+    Match,
+    /// Handlers return the next handler to a driver loop.
+    Trampoline,
+}
+
+impl Dispatch {
+    /// Every dispatch style.
+    pub const ALL: [Dispatch; 3] = [Dispatch::TailCall, Dispatch::Match, Dispatch::Trampoline];
+
+    /// The name used on the command line: `tail`, `match` or `trampoline`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dispatch::TailCall => "tail",
+            Dispatch::Match => "match",
+            Dispatch::Trampoline => "trampoline",
+        }
+    }
+}
+
+impl fmt::Display for Dispatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Dispatch {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "tail" | "tailcall" | "tail-call" => Ok(Dispatch::TailCall),
+            "match" => Ok(Dispatch::Match),
+            "trampoline" => Ok(Dispatch::Trampoline),
+            _ => Err(format!(
+                "unknown dispatch `{s}` (expected tail, match or trampoline)"
+            )),
+        }
+    }
+}
+
+/// What handlers share besides the register file.
+#[repr(C)]
+pub(crate) struct Ctx<V> {
+    /// x, y, z.
+    vars: [V; 3],
+    /// Spill memory, at least `mem_slots` long.
+    mem: *mut V,
+    /// Where `Output` puts the result.
+    out: V,
+}
+
+/// Scratch space for running tapes over one value type: a register file of
+/// [`REGISTER_COUNT`] values and spill memory. Reuse one per thread; running a
+/// tape allocates only when the tape needs more spill memory than any before.
+///
+/// ```
+/// use tapir::{Dispatch, Shape};
+/// use tapir::interp::Machine;
+///
+/// let shape = Shape::from_expr("x * y + 1").unwrap();
+/// let mut m = Machine::<f32>::new();
+/// let v = m.run(Dispatch::TailCall, shape.reg_tape(), [2.0, 3.0, 0.0], &mut []);
+/// assert_eq!(v, 7.0);
+/// ```
+pub struct Machine<V: Value> {
+    regs: Box<[V]>,
+    mem: Vec<V>,
+}
+
+impl<V: Value> Default for Machine<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<V: Value> Machine<V> {
+    /// A machine with a zeroed register file.
+    pub fn new() -> Self {
+        Machine {
+            regs: vec![V::splat(0.0); REGISTER_COUNT].into_boxed_slice(),
+            mem: Vec::new(),
+        }
+    }
+
+    /// Runs `tape` at the inputs `vars` (x, y, z) and returns its output.
+    ///
+    /// When `V` records choices (intervals), `choices` receives one
+    /// [`Choice`] per choice instruction, in tape order; it must hold at least
+    /// [`RegTape::choice_count`] entries. Other value types ignore it.
+    ///
+    /// # Panics
+    /// If `choices` is too short for an interval evaluation.
+    #[inline]
+    pub fn run(&mut self, dispatch: Dispatch, tape: &RegTape, vars: [V; 3], choices: &mut [Choice]) -> V {
+        if V::RECORDS_CHOICES {
+            assert!(
+                choices.len() >= tape.choice_count(),
+                "choice buffer too short: {} < {}",
+                choices.len(),
+                tape.choice_count()
+            );
+        }
+        if self.mem.len() < tape.mem_slots() {
+            self.mem.resize(tape.mem_slots(), V::splat(0.0));
+        }
+        let mut ctx = Ctx { vars, mem: self.mem.as_mut_ptr(), out: V::splat(f32::NAN) };
+        let insns = tape.insns();
+        let regs = self.regs.as_mut_ptr();
+        let ch = choices.as_mut_ptr();
+        // SAFETY: `tape` is a `RegTape`, validated when built (non-empty, ends
+        // in `Output`, inputs name x/y/z, memory slots below `mem_slots`);
+        // `regs` has REGISTER_COUNT (256) entries, so every u8 register index
+        // is in range; `mem` has at least `mem_slots` entries (resized above);
+        // `choices` has room for every choice instruction when they are
+        // recorded (asserted above).
+        unsafe {
+            match dispatch {
+                Dispatch::TailCall => tail_call::run(insns, regs, &mut ctx, ch),
+                Dispatch::Match => match_loop::run(insns, regs, &mut ctx, ch),
+                Dispatch::Trampoline => trampoline::run(insns, regs, &mut ctx, ch),
+            }
+        }
+        ctx.out
+    }
+}

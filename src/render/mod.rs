@@ -1,0 +1,131 @@
+//! Grids: evaluating a shape over pixels, in parallel tiles.
+//!
+//! [`Grid2`] says where the samples are; [`EvalOptions`] how to evaluate
+//! them (threads, dispatch, pruning); `render2d.rs` does the work.
+
+pub mod grid;
+pub mod render2d;
+
+pub use grid::{Bounds2, Grid2};
+
+use crate::error::Error;
+use crate::interp::Dispatch;
+
+/// The most threads a render may ask for.
+pub const MAX_THREADS: usize = 1024;
+
+/// How to evaluate a grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalOptions {
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Interpreter dispatch style.
+    pub dispatch: Dispatch,
+    /// Prune tapes per tile with interval arithmetic (results are identical
+    /// either way; pruning is much faster).
+    pub prune: bool,
+    /// The z coordinate of the plane a 2D grid samples.
+    pub z: f32,
+    /// Tile edge lengths in pixels, largest first; each divides the one
+    /// before. Root tiles run in parallel; the last size is evaluated pixel
+    /// by pixel.
+    pub tile_sizes: Vec<usize>,
+    /// Refuse renders whose buffers would exceed this many bytes; `None`
+    /// means half the machine's memory.
+    pub memory_budget: Option<usize>,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            threads: 0,
+            dispatch: Dispatch::default(),
+            prune: true,
+            z: 0.0,
+            tile_sizes: vec![128, 32, 8],
+            memory_budget: None,
+        }
+    }
+}
+
+impl EvalOptions {
+    /// Checks the options, with a message naming the bad value.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.threads > MAX_THREADS {
+            return Err(Error::Limit(format!(
+                "{} threads requested; at most {MAX_THREADS} are allowed",
+                self.threads
+            )));
+        }
+        let t = &self.tile_sizes;
+        if t.is_empty() || t.contains(&0) || t.windows(2).any(|w| w[1] > w[0] || w[0] % w[1] != 0) {
+            return Err(Error::Limit(format!(
+                "tile sizes {t:?} must be positive, largest first, each dividing the one before"
+            )));
+        }
+        if t[0] > 4096 {
+            return Err(Error::Limit(format!("root tile size {} exceeds 4096", t[0])));
+        }
+        Ok(())
+    }
+}
+
+/// Total memory of this machine in bytes, if known.
+pub fn total_memory() -> Option<usize> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// The memory budget in effect for `opts`.
+pub fn memory_budget(opts: &EvalOptions) -> usize {
+    opts.memory_budget
+        .unwrap_or_else(|| total_memory().map_or(2 << 30, |m| m / 2))
+}
+
+/// Refuses a render needing `bytes` of buffers beyond the budget, before
+/// anything is allocated.
+pub(crate) fn check_budget(bytes: usize, opts: &EvalOptions) -> Result<(), Error> {
+    let budget = memory_budget(opts);
+    if bytes > budget {
+        return Err(Error::Limit(format!(
+            "this render needs about {} MiB of buffers, over the memory budget of {} MiB",
+            bytes >> 20,
+            budget >> 20
+        )));
+    }
+    Ok(())
+}
+
+/// Runs `f` on a thread pool of `threads` workers (0: the global pool).
+#[cfg(feature = "parallel")]
+pub(crate) fn with_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Result<R, Error> {
+    use std::sync::{Arc, Mutex};
+    static POOLS: Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(Vec::new());
+    if threads == 0 {
+        return Ok(f());
+    }
+    let pool = {
+        let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+        match pools.iter().find(|(n, _)| *n == threads) {
+            Some((_, p)) => p.clone(),
+            None => {
+                let p = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .map_err(|e| Error::Limit(format!("cannot start {threads} threads: {e}")))?;
+                let p = Arc::new(p);
+                pools.push((threads, p.clone()));
+                p
+            }
+        }
+    };
+    Ok(pool.install(f))
+}
+
+/// Runs `f` on this thread (built without the `parallel` feature).
+#[cfg(not(feature = "parallel"))]
+pub(crate) fn with_pool<R>(_threads: usize, f: impl FnOnce() -> R) -> Result<R, Error> {
+    Ok(f())
+}
