@@ -113,6 +113,12 @@ impl Grid2 {
         self.bounds
     }
 
+    /// Width and height of one pixel in world units.
+    pub fn pixel_size(&self) -> Vector2<f64> {
+        let s = self.bounds.size();
+        Vector2::new(s.x / self.full.0 as f64, s.y / self.full.1 as f64)
+    }
+
     /// Pixels per row.
     pub fn width(&self) -> usize {
         self.width

@@ -3,10 +3,15 @@
 //! [`Grid2`] says where the samples are; [`EvalOptions`] how to evaluate
 //! them (threads, dispatch, pruning); `render2d.rs` does the work.
 
+pub mod color;
 pub mod grid;
 pub mod render2d;
 
+pub use color::ColorMode;
 pub use grid::{Bounds2, Grid2};
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 use crate::error::Error;
 use crate::interp::Dispatch;
@@ -15,7 +20,7 @@ use crate::interp::Dispatch;
 pub const MAX_THREADS: usize = 1024;
 
 /// How to evaluate a grid.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct EvalOptions {
     /// Worker threads; 0 means one per core.
     pub threads: usize,
@@ -33,6 +38,12 @@ pub struct EvalOptions {
     /// Refuse renders whose buffers would exceed this many bytes; `None`
     /// means half the machine's memory.
     pub memory_budget: Option<usize>,
+    /// When set (e.g. by a Ctrl-C handler), the render stops at the next
+    /// tile and returns [`Error::Interrupted`].
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Progress: set to the number of root tiles when the render starts
+    /// (`progress.1`), then `progress.0` counts the tiles done.
+    pub progress: Option<Arc<(AtomicUsize, AtomicUsize)>>,
 }
 
 impl Default for EvalOptions {
@@ -44,6 +55,8 @@ impl Default for EvalOptions {
             z: 0.0,
             tile_sizes: vec![128, 32, 8],
             memory_budget: None,
+            cancel: None,
+            progress: None,
         }
     }
 }

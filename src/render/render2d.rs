@@ -11,6 +11,8 @@
 //! tape is exact in its region), and tiles never depend on each other, so the
 //! result does not depend on the thread count.
 
+use std::sync::atomic::Ordering;
+
 use super::{EvalOptions, Grid2, check_budget, with_pool};
 use crate::error::Error;
 use crate::eval::{Choice, Interval, LANES, Lanes};
@@ -46,6 +48,7 @@ struct Worker {
 /// One render's fixed inputs.
 struct Frame<'a> {
     shape: &'a Shape,
+    opts: &'a EvalOptions,
     xs: Vec<f32>,
     ys: Vec<f32>,
     z: f32,
@@ -69,11 +72,17 @@ impl Worker {
     /// Renders the root tile at pixel `(x0, y0)` into `out` (row-major, a
     /// root tile wide).
     fn root(&mut self, f: &Frame, (x0, y0): (usize, usize), out: &mut [f32]) {
+        if f.opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return;
+        }
         let size = f.sizes[0];
         let w = size.min(f.xs.len() - x0);
         let h = size.min(f.ys.len() - y0);
         let mut t = Target { out, root: (x0, y0), stride: size };
         self.tile(f, f.shape.tape(), 0, (x0, y0), (w, h), &mut t);
+        if let Some(p) = &f.opts.progress {
+            p.0.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Renders the `w × h` tile at `pos` with `tape`, at subdivision `level`.
@@ -166,6 +175,7 @@ fn render(shape: &Shape, grid: &Grid2, opts: &EvalOptions, want: Want) -> Result
     let sizes = opts.tile_sizes.clone();
     let frame = Frame {
         shape,
+        opts,
         xs: (0..grid.width()).map(|i| grid.x(i)).collect(),
         ys: (0..grid.height()).map(|j| grid.y(j)).collect(),
         z: opts.z,
@@ -181,6 +191,10 @@ fn render(shape: &Shape, grid: &Grid2, opts: &EvalOptions, want: Want) -> Result
     // contiguous chunk, so threads write disjoint slices), then copied into
     // row-major order.
     let mut tiled = vec![0.0f32; tiles.len() * root * root];
+    if let Some(p) = &opts.progress {
+        p.0.store(0, Ordering::Relaxed);
+        p.1.store(tiles.len(), Ordering::Relaxed);
+    }
     with_pool(opts.threads, || {
         #[cfg(feature = "parallel")]
         {
@@ -198,6 +212,9 @@ fn render(shape: &Shape, grid: &Grid2, opts: &EvalOptions, want: Want) -> Result
             }
         }
     })?;
+    if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Err(Error::Interrupted);
+    }
     let mut image = vec![0.0f32; grid.len()];
     for (chunk, &(x0, y0)) in tiled.chunks(root * root).zip(&tiles) {
         let w = root.min(grid.width() - x0);
