@@ -287,7 +287,7 @@ impl Graph {
                 Node::Binary(op, a, b) => apply_binary(op, vals[a.index()], vals[b.index()]),
             };
         }
-        vals[root.index()]
+        crate::eval::Value::canonical(vals[root.index()])
     }
 }
 

@@ -154,6 +154,10 @@ impl Value for Interval {
         Self::point(c)
     }
 
+    fn canonical(self) -> Self {
+        if self.is_unknown() { Self::UNKNOWN } else { self }
+    }
+
     fn neg(self) -> Self {
         Interval { lo: -self.hi, hi: -self.lo }
     }

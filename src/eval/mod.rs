@@ -21,6 +21,8 @@
 //!
 //! - Arithmetic is IEEE 754 single precision, round to nearest even.
 //!   Division by zero gives ±inf (`0/0` is NaN); overflow gives ±inf.
+//! - Every NaN a tape returns is `f32::NAN` (the bits of NaNs made along the
+//!   way are unspecified, so the output is canonicalised).
 //! - NaN propagates through every operation except `and` and `or`, which test
 //!   `a == 0` (NaN is not zero): `and(NaN, b) = b`, `or(NaN, b) = NaN`.
 //! - `min`/`max` return NaN if either side is NaN; otherwise
@@ -76,6 +78,11 @@ pub trait Value: Copy + Send + Sync + 'static {
 
     /// The value of a constant.
     fn splat(c: f32) -> Self;
+    /// The same value with every NaN replaced by `f32::NAN`. Results pass
+    /// through this, since the bits of a NaN made by arithmetic are not
+    /// specified (they may differ between two compilations of one
+    /// operation); with it, results are bit-identical everywhere.
+    fn canonical(self) -> Self;
     /// The identity (register copies).
     #[inline(always)]
     fn copy(self) -> Self {

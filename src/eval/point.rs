@@ -16,6 +16,10 @@ impl Value for f32 {
         c
     }
     #[inline(always)]
+    fn canonical(self) -> Self {
+        if self.is_nan() { NAN } else { self }
+    }
+    #[inline(always)]
     fn neg(self) -> Self {
         -self
     }

@@ -65,7 +65,7 @@ impl<const N: usize> Value for Lanes<N> {
     fn splat(c: f32) -> Self {
         Lanes([c; N])
     }
-    lift_unary!(neg abs sqrt square sin cos tan asin acos atan exp ln floor ceil round recip not);
+    lift_unary!(canonical neg abs sqrt square sin cos tan asin acos atan exp ln floor ceil round recip not);
     lift_binary!(add sub mul div atan2 modulo compare);
     lift_choice!(min_choice max_choice and_choice or_choice);
 }

@@ -167,7 +167,7 @@ macro_rules! define_step {
             unsafe {
                 match op {
                     Op::$out => {
-                        (*ctx).out = *reg(regs, i.a);
+                        (*ctx).out = (*reg(regs, i.a)).canonical();
                         false
                     }
                     $(Op::$name => {

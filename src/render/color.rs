@@ -42,7 +42,7 @@ pub fn field_grey(v: f32, pixel: f32, spacing: f32) -> u8 {
     }
     let d = v.abs() / spacing;
     // Shade by distance: outside from 0.62 up to 0.95, inside from 0.38 down to 0.08.
-    let t = 1.0 - (-0.25 * d).exp();
+    let t = 1.0 - libm::expf(-0.25 * d);
     let mut g = if v > 0.0 { 0.62 + 0.33 * t } else { 0.38 - 0.30 * t };
     let near_line = (d - d.round()).abs() * spacing < 0.6 * pixel;
     if near_line {
