@@ -91,6 +91,47 @@ macro_rules! for_each_op {
     };
 }
 
+/// Maps an operand-form name from the op list to its [`Form`].
+macro_rules! form_of {
+    (input) => { Form::Input };
+    (constant) => { Form::Constant };
+    (load) => { Form::Load };
+    (store) => { Form::Store };
+    (unary) => { Form::Unary };
+    (binary) => { Form::Binary };
+    (binary_imm) => { Form::BinaryImm };
+    (imm_binary) => { Form::ImmBinary };
+    (choice) => { Form::Choice };
+    (choice_imm) => { Form::ChoiceImm };
+}
+
+/// The operand form of an instruction (see [`for_each_op!`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Form {
+    /// Returns register `a`.
+    Output,
+    /// out ← variable `imm`.
+    Input,
+    /// out ← `imm` (an f32).
+    Constant,
+    /// out ← memory slot `imm`.
+    Load,
+    /// memory slot `imm` ← a.
+    Store,
+    /// out ← f(a).
+    Unary,
+    /// out ← f(a, b).
+    Binary,
+    /// out ← f(a, imm).
+    BinaryImm,
+    /// out ← f(imm, a).
+    ImmBinary,
+    /// out ← f(a, b), recording which side won.
+    Choice,
+    /// out ← f(a, imm), recording which side won.
+    ChoiceImm,
+}
+
 macro_rules! define_op_enum {
     (output: $out:ident; ops: $($name:ident = $form:ident($($method:ident)?);)*) => {
         /// One register-tape instruction kind (generated from [`for_each_op!`]).
@@ -112,12 +153,12 @@ macro_rules! define_op_enum {
             /// Every instruction kind, in opcode order.
             pub const ALL: [Op; Op::COUNT] = [Op::$out, $(Op::$name,)*];
 
-            /// The operand form (`unary`, `binary_imm`, …) as written in the op list.
-            pub fn form(self) -> &'static str {
-                match self {
-                    Op::$out => "output",
-                    $(Op::$name => stringify!($form),)*
-                }
+            const FORMS: [Form; Op::COUNT] = [Form::Output, $(form_of!($form),)*];
+
+            /// The operand form, as written in the op list.
+            #[inline(always)]
+            pub const fn form(self) -> Form {
+                Op::FORMS[self as usize]
             }
         }
     };
@@ -126,21 +167,25 @@ for_each_op!(define_op_enum);
 
 impl Op {
     /// True for instructions whose interval evaluation records a [`crate::eval::Choice`].
+    #[inline(always)]
     pub fn is_choice(self) -> bool {
-        matches!(self.form(), "choice" | "choice_imm")
+        matches!(self.form(), Form::Choice | Form::ChoiceImm)
     }
 
     /// True when the instruction reads register `a`.
+    #[inline(always)]
     pub fn reads_a(self) -> bool {
-        !matches!(self.form(), "input" | "constant" | "load")
+        !matches!(self.form(), Form::Input | Form::Constant | Form::Load)
     }
 
     /// True when the instruction reads register `b`.
+    #[inline(always)]
     pub fn reads_b(self) -> bool {
-        matches!(self.form(), "binary" | "choice")
+        matches!(self.form(), Form::Binary | Form::Choice)
     }
 
     /// True when the instruction writes register `out`.
+    #[inline(always)]
     pub fn writes_out(self) -> bool {
         !matches!(self, Op::Output | Op::Store)
     }
@@ -149,7 +194,7 @@ impl Op {
     pub fn has_float_imm(self) -> bool {
         matches!(
             self.form(),
-            "constant" | "binary_imm" | "imm_binary" | "choice_imm"
+            Form::Constant | Form::BinaryImm | Form::ImmBinary | Form::ChoiceImm
         )
     }
 

@@ -97,7 +97,7 @@ fn pruned_renders_match_brute_force() {
         let shape = Shape::from_graph(&g, root);
         let grid = Grid2::square(96);
         let brute = EvalOptions { prune: false, threads: 1, ..Default::default() };
-        let pruned = EvalOptions { tile_sizes: vec![32, 8], threads: 2, ..Default::default() };
+        let pruned = EvalOptions { tile_sizes: vec![32, 16, 4, 4], threads: 2, ..Default::default() };
         let a = shape.eval_grid(&grid, &brute).unwrap();
         let b = shape.eval_grid(&grid, &pruned).unwrap();
         prop_assert!(a.iter().zip(&b).all(|(p, q)| same(*p, *q)));

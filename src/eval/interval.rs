@@ -146,6 +146,14 @@ fn periodic(a: Interval, f: fn(f32) -> f32, peak: f64) -> Interval {
     Interval { lo, hi }
 }
 
+/// The choice when only the left side (`left`) or only the right side
+/// (`right`) can win; never both.
+#[inline(always)]
+fn choice(left: bool, right: bool) -> Choice {
+    const TABLE: [Choice; 4] = [Choice::Both, Choice::Left, Choice::Right, Choice::Both];
+    TABLE[usize::from(left) | (usize::from(right) << 1)]
+}
+
 impl Value for Interval {
     const RECORDS_CHOICES: bool = true;
 
@@ -353,28 +361,26 @@ impl Value for Interval {
         Interval { lo, hi }
     }
 
+    // `min` and `max` are branch-free: the bounds are the same whichever side
+    // wins (if `a` is entirely below `b`, the lower bounds' minimum is `a.lo`
+    // and the upper bounds' minimum is `a.hi`), and the choice is read from
+    // two comparisons, which are both false when a bound is NaN.
+    #[inline(always)]
     fn min_choice(self, b: Self) -> (Self, Choice) {
-        if self.is_unknown() || b.is_unknown() {
-            (Self::UNKNOWN, Choice::Both)
-        } else if self.hi < b.lo {
-            (self, Choice::Left)
-        } else if b.hi < self.lo {
-            (b, Choice::Right)
-        } else {
-            (Interval { lo: self.lo.min(b.lo), hi: self.hi.min(b.hi) }, Choice::Both)
-        }
+        let unknown = self.is_unknown() | b.is_unknown();
+        let lo = if self.lo < b.lo { self.lo } else { b.lo };
+        let hi = if self.hi < b.hi { self.hi } else { b.hi };
+        let v = if unknown { Self::UNKNOWN } else { Interval { lo, hi } };
+        (v, choice(self.hi < b.lo, b.hi < self.lo))
     }
 
+    #[inline(always)]
     fn max_choice(self, b: Self) -> (Self, Choice) {
-        if self.is_unknown() || b.is_unknown() {
-            (Self::UNKNOWN, Choice::Both)
-        } else if self.lo > b.hi {
-            (self, Choice::Left)
-        } else if b.lo > self.hi {
-            (b, Choice::Right)
-        } else {
-            (Interval { lo: self.lo.max(b.lo), hi: self.hi.max(b.hi) }, Choice::Both)
-        }
+        let unknown = self.is_unknown() | b.is_unknown();
+        let lo = if self.lo > b.lo { self.lo } else { b.lo };
+        let hi = if self.hi > b.hi { self.hi } else { b.hi };
+        let v = if unknown { Self::UNKNOWN } else { Interval { lo, hi } };
+        (v, choice(self.lo > b.hi, b.lo > self.hi))
     }
 
     fn and_choice(self, b: Self) -> (Self, Choice) {

@@ -11,7 +11,7 @@ pub use color::ColorMode;
 pub use grid::{Bounds2, Grid2};
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 
 use crate::error::Error;
 use crate::interp::Dispatch;
@@ -32,8 +32,10 @@ pub struct EvalOptions {
     /// The z coordinate of the plane a 2D grid samples.
     pub z: f32,
     /// Tile edge lengths in pixels, largest first; each divides the one
-    /// before. Root tiles run in parallel; the last size is evaluated pixel
-    /// by pixel.
+    /// before. Root tiles run in parallel; tiles of every size but the last
+    /// are evaluated as intervals (and filled or pruned); tiles of the last
+    /// size are evaluated pixel by pixel, in slices of
+    /// [`crate::eval::LANES`] points (so 8 × 8 fills a slice exactly).
     pub tile_sizes: Vec<usize>,
     /// Refuse renders whose buffers would exceed this many bytes; `None`
     /// means half the machine's memory.
@@ -44,6 +46,43 @@ pub struct EvalOptions {
     /// Progress: set to the number of root tiles when the render starts
     /// (`progress.1`), then `progress.0` counts the tiles done.
     pub progress: Option<Arc<(AtomicUsize, AtomicUsize)>>,
+    /// When set, the render adds up the work it did here.
+    pub stats: Option<Arc<RenderStats>>,
+}
+
+/// Work done by renders (see [`EvalOptions::stats`]): where the time goes.
+#[derive(Debug, Default)]
+pub struct RenderStats {
+    /// Interval evaluations (one per tile visited).
+    pub interval_evals: AtomicU64,
+    /// Instructions run by those interval evaluations.
+    pub interval_insns: AtomicU64,
+    /// Tiles whose tape was pruned.
+    pub simplify_calls: AtomicU64,
+    /// Instructions of the tapes those prunings read.
+    pub simplify_insns: AtomicU64,
+    /// Slice evaluations (each `LANES` points).
+    pub slice_evals: AtomicU64,
+    /// Instructions run by those slice evaluations.
+    pub slice_insns: AtomicU64,
+    /// Pixels filled from an interval result without evaluation.
+    pub filled_pixels: AtomicU64,
+}
+
+impl RenderStats {
+    /// A snapshot of the counters, in field order.
+    pub fn snapshot(&self) -> [u64; 7] {
+        [
+            &self.interval_evals,
+            &self.interval_insns,
+            &self.simplify_calls,
+            &self.simplify_insns,
+            &self.slice_evals,
+            &self.slice_insns,
+            &self.filled_pixels,
+        ]
+        .map(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+    }
 }
 
 impl Default for EvalOptions {
@@ -53,10 +92,11 @@ impl Default for EvalOptions {
             dispatch: Dispatch::default(),
             prune: true,
             z: 0.0,
-            tile_sizes: vec![128, 32, 8],
+            tile_sizes: vec![256, 64, 16, 8],
             memory_budget: None,
             cancel: None,
             progress: None,
+            stats: None,
         }
     }
 }

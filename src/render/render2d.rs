@@ -5,9 +5,10 @@
 //! in parallel. Each tile is evaluated as an interval over its pixel centres:
 //! for a mask, a tile entirely inside or outside is filled at once; otherwise
 //! the tape is pruned to what can matter in the tile
-//! ([`crate::tape::simplify`]) and the tile is split into the next size, down
-//! to the last size, whose pixels are evaluated as slices with the shortest
-//! tape. Values rendered this way are bit-identical to brute force (a pruned
+//! ([`crate::tape::simplify`]) and the tile is split into the next size.
+//! Tiles of the last size are not evaluated as intervals: their pixels are
+//! evaluated as slices with the shortest tape found above them (at that size
+//! a slice pass costs about what an interval pass does). Values rendered this way are bit-identical to brute force (a pruned
 //! tape is exact in its region), and tiles never depend on each other, so the
 //! result does not depend on the thread count.
 
@@ -43,6 +44,8 @@ struct Worker {
     simplifier: Simplifier,
     /// One pruned tape per subdivision level.
     tapes: Vec<Tape>,
+    /// Work counters, in [`RenderStats`] field order.
+    work: [u64; 7],
 }
 
 /// One render's fixed inputs.
@@ -66,6 +69,7 @@ impl Worker {
             choices: Vec::new(),
             simplifier: Simplifier::new(),
             tapes: vec![Tape::default(); levels],
+            work: [0; 7],
         }
     }
 
@@ -83,11 +87,28 @@ impl Worker {
         if let Some(p) = &f.opts.progress {
             p.0.fetch_add(1, Ordering::Relaxed);
         }
+        if let Some(s) = &f.opts.stats {
+            let counters = [
+                &s.interval_evals,
+                &s.interval_insns,
+                &s.simplify_calls,
+                &s.simplify_insns,
+                &s.slice_evals,
+                &s.slice_insns,
+                &s.filled_pixels,
+            ];
+            for (c, w) in counters.iter().zip(&mut self.work) {
+                c.fetch_add(std::mem::take(w), Ordering::Relaxed);
+            }
+        }
     }
 
     /// Renders the `w × h` tile at `pos` with `tape`, at subdivision `level`.
     fn tile(&mut self, f: &Frame, tape: &Tape, level: usize, pos: (usize, usize), (w, h): (usize, usize), out: &mut Target) {
-        let last = level + 1 == f.sizes.len();
+        if level + 1 == f.sizes.len() {
+            self.pixels(f, tape, pos, (w, h), out);
+            return;
+        }
         let mut pruned = None;
         if self.prune {
             let x = Interval::new(f.xs[pos.0], f.xs[pos.0 + w - 1]);
@@ -95,27 +116,28 @@ impl Worker {
             self.choices.clear();
             self.choices.resize(tape.reg.choice_count(), Choice::Both);
             let v = self.interval.run(self.dispatch, &tape.reg, [x, y, Interval::point(f.z)], &mut self.choices);
+            self.work[0] += 1;
+            self.work[1] += tape.reg.len() as u64;
             if self.want == Want::Sign && !v.is_unknown() && (v.hi() < 0.0 || v.lo() >= 0.0) {
                 let fill = if v.hi() < 0.0 { -1.0 } else { 1.0 };
                 out.fill(pos, (w, h), fill);
+                self.work[6] += (w * h) as u64;
                 return;
             }
             if self.choices.iter().any(|&c| c != Choice::Both) {
                 let mut child = std::mem::take(&mut self.tapes[level]);
                 self.simplifier.simplify(tape, &self.choices, &mut child);
+                self.work[2] += 1;
+                self.work[3] += tape.ssa.len() as u64;
                 pruned = Some(child);
             }
         }
         let t = pruned.as_ref().unwrap_or(tape);
-        if last {
-            self.pixels(f, t, pos, (w, h), out);
-        } else {
-            let step = f.sizes[level + 1];
-            for ty in (0..h).step_by(step) {
-                for tx in (0..w).step_by(step) {
-                    let sub = (step.min(w - tx), step.min(h - ty));
-                    self.tile(f, t, level + 1, (pos.0 + tx, pos.1 + ty), sub, out);
-                }
+        let step = f.sizes[level + 1];
+        for ty in (0..h).step_by(step) {
+            for tx in (0..w).step_by(step) {
+                let sub = (step.min(w - tx), step.min(h - ty));
+                self.tile(f, t, level + 1, (pos.0 + tx, pos.1 + ty), sub, out);
             }
         }
         if let Some(child) = pruned {
@@ -138,6 +160,8 @@ impl Worker {
             }
             let zs = Lanes([f.z; LANES]);
             let v = self.slice.run(self.dispatch, &tape.reg, [xs, ys, zs], &mut []);
+            self.work[4] += 1;
+            self.work[5] += tape.reg.len() as u64;
             for k in 0..count {
                 let p = start + k;
                 *out.at(pos.0 + p % w, pos.1 + p / w) = v.0[k];
