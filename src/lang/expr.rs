@@ -1,0 +1,992 @@
+//! The `.expr` language: parsing, name resolution and instantiation.
+//!
+//! A program is read item by item. Each expression is parsed by an
+//! operator-precedence (shunting-yard) parser with an explicit operator stack,
+//! so nesting depth costs heap, not native stack. Names are resolved while
+//! parsing, and the parser emits *stack code* ([`Instr`], in post-order):
+//! evaluating an expression is then a forward loop over its code.
+//!
+//! Top-level `let`s are evaluated as soon as they are read, into nodes of the
+//! program's [`Graph`]. Functions keep their code; a call instantiates the
+//! body with the arguments bound to graph nodes. Calls run on an explicit frame
+//! stack (no recursion in the evaluator either), and are memoised on
+//! `(function, argument nodes)`, so a function called twice with the same
+//! arguments is instantiated once.
+
+use std::collections::HashMap;
+
+use super::Fail;
+use super::lexer::{Lexer, Tok, Token};
+use super::suggest;
+use crate::graph::{Graph, NodeId, Var};
+use crate::ops::{BinaryOp, UnaryOp};
+
+/// Most instructions a program may execute while being instantiated
+/// (function bodies count once per instantiation).
+pub(crate) const MAX_STEPS: usize = 1 << 24;
+
+/// Most nodes a program's graph may have.
+pub(crate) const MAX_NODES: usize = 1 << 22;
+
+/// Largest exponent magnitude accepted by `^`.
+pub(crate) const MAX_EXPONENT: f32 = 16_777_216.0;
+
+/// Names of the predefined constants and their values.
+pub(crate) const CONSTANTS: [(&str, f32); 5] = [
+    ("pi", std::f32::consts::PI),
+    ("tau", std::f32::consts::TAU),
+    ("e", std::f32::consts::E),
+    ("inf", f32::INFINITY),
+    ("nan", f32::NAN),
+];
+
+/// One instruction of stack code.
+#[derive(Copy, Clone, Debug)]
+enum Instr {
+    /// Push a constant.
+    Const(f32),
+    /// Push an input variable.
+    Var(Var),
+    /// Push an existing node (a top-level `let`).
+    Node(NodeId),
+    /// Push parameter or local number `k` of the current call.
+    Slot(u32),
+    /// Pop a value into a new local of the current call.
+    Bind,
+    /// Pop one, push `op` of it.
+    Unary(UnaryOp),
+    /// Pop two, push `op` of them.
+    Binary(BinaryOp),
+    /// Pop `n`, push them folded left with `op`.
+    Fold(BinaryOp, u32),
+    /// Pop exponent and base, push the power; the exponent starts at this offset.
+    Pow(u32),
+    /// Pop shape, X, Y, Z, push the remapped shape; the call is at this offset.
+    Remap(u32),
+    /// Call function `func`; the call is at offset `pos`.
+    Call { func: u32, pos: u32 },
+}
+
+/// A user or standard-library function.
+#[derive(Clone, Debug)]
+struct Func {
+    name: String,
+    arity: usize,
+    code: Vec<Instr>,
+    src: usize,
+    pos: usize,
+}
+
+/// What a top-level name stands for.
+#[derive(Copy, Clone, Debug)]
+enum Global {
+    Node(NodeId),
+    Const(f32),
+}
+
+/// A source text and its name (for errors in the standard library).
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Source<'s> {
+    pub name: &'s str,
+    pub text: &'s str,
+}
+
+/// The state of one program being compiled.
+pub(crate) struct Compiler<'s> {
+    pub sources: Vec<Source<'s>>,
+    pub graph: Graph,
+    funcs: Vec<Func>,
+    func_names: HashMap<String, u32>,
+    globals: HashMap<String, Global>,
+    memo: HashMap<(u32, Vec<NodeId>), NodeId>,
+    steps: usize,
+    /// The source that is the user's program (errors are reported there).
+    user: usize,
+}
+
+/// The built-in functions: `(name, arity)`, with `None` for "two or more".
+pub(crate) fn builtin_arity(name: &str) -> Option<Option<usize>> {
+    if name == "min" || name == "max" {
+        return Some(None);
+    }
+    if name == "remap" {
+        return Some(Some(4));
+    }
+    if UnaryOp::from_name(name).is_some() {
+        return Some(Some(1));
+    }
+    if BinaryOp::from_name(name).is_some() {
+        return Some(Some(2));
+    }
+    None
+}
+
+/// Every built-in function name.
+pub(crate) fn builtin_names() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = UnaryOp::ALL.iter().map(|u| u.name()).collect();
+    v.extend(BinaryOp::ALL.iter().map(|b| b.name()));
+    v.push("remap");
+    v
+}
+
+fn is_input(name: &str) -> Option<Var> {
+    match name {
+        "x" => Some(Var::X),
+        "y" => Some(Var::Y),
+        "z" => Some(Var::Z),
+        _ => None,
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn offset32(pos: usize) -> u32 {
+    u32::try_from(pos).unwrap_or(u32::MAX)
+}
+
+impl<'s> Compiler<'s> {
+    /// A compiler with the given sources; `user` is the index of the user's
+    /// program among them.
+    pub fn new(sources: Vec<Source<'s>>, user: usize) -> Self {
+        let globals = CONSTANTS
+            .iter()
+            .map(|&(n, v)| (n.to_string(), Global::Const(v)))
+            .collect();
+        Compiler {
+            sources,
+            graph: Graph::new(),
+            funcs: Vec::new(),
+            func_names: HashMap::new(),
+            globals,
+            memo: HashMap::new(),
+            steps: 0,
+            user,
+        }
+    }
+
+    /// Reads source `src_id`: only `fn` items when `library`, otherwise a full
+    /// program ending in the shape expression, whose node is returned.
+    pub fn compile(&mut self, src_id: usize, library: bool) -> Result<Option<NodeId>, Fail> {
+        let text = self.sources.get(src_id).map_or("", |s| s.text);
+        let mut p = Parser::new(self, text, src_id)?;
+        p.program(library)
+    }
+
+    /// Evaluates stack code from source `src` into a node.
+    fn run(&mut self, code: &[Instr], src: usize, stmt_pos: usize) -> Result<NodeId, Fail> {
+        struct Frame {
+            func: u32,
+            pc: usize,
+            slot_base: usize,
+            stack_base: usize,
+            site: usize,
+            site_src: usize,
+        }
+        const TOP: u32 = u32::MAX;
+        let user = self.user;
+        let Compiler {
+            graph,
+            funcs,
+            memo,
+            steps,
+            ..
+        } = self;
+        let mut frames = vec![Frame {
+            func: TOP,
+            pc: 0,
+            slot_base: 0,
+            stack_base: 0,
+            site: stmt_pos,
+            site_src: src,
+        }];
+        let mut stack: Vec<NodeId> = Vec::new();
+        let mut slots: Vec<NodeId> = Vec::new();
+        // Where to report a problem found at `pos` of `body_src`: there if it
+        // is the user's text, else at the innermost call made from it.
+        let locate = |frames: &[Frame], body_src: usize, pos: Option<usize>, msg: String| -> Fail {
+            if body_src == user
+                && let Some(pos) = pos
+            {
+                return Fail::new(user, pos, msg);
+            }
+            for (i, f) in frames.iter().enumerate().rev() {
+                if f.site_src == user {
+                    let msg = match frames.get(i).filter(|f| f.func != TOP) {
+                        Some(callee) => {
+                            let name = funcs
+                                .get(callee.func as usize)
+                                .map_or("?", |f| f.name.as_str());
+                            format!("{msg} (inside this call of `{name}`)")
+                        }
+                        None => msg,
+                    };
+                    return Fail::new(user, f.site, msg);
+                }
+            }
+            Fail::new(body_src, pos.unwrap_or(stmt_pos), msg)
+        };
+        let internal = || {
+            Fail::new(
+                user,
+                stmt_pos,
+                "internal error: malformed stack code".to_string(),
+            )
+        };
+        loop {
+            let Some(top) = frames.last() else {
+                return Err(internal());
+            };
+            let (func, pc, slot_base) = (top.func, top.pc, top.slot_base);
+            let (body, body_src): (&[Instr], usize) = if func == TOP {
+                (code, src)
+            } else {
+                match funcs.get(func as usize) {
+                    Some(f) => (&f.code, f.src),
+                    None => return Err(internal()),
+                }
+            };
+            let Some(&ins) = body.get(pc) else {
+                // The frame is done: its value is on top of the stack.
+                let result = stack.pop().ok_or_else(internal)?;
+                let Some(done) = frames.pop() else {
+                    return Err(internal());
+                };
+                if frames.is_empty() {
+                    return Ok(result);
+                }
+                let arity = funcs.get(func as usize).map_or(0, |f| f.arity);
+                let args = slots
+                    .get(done.slot_base..done.slot_base + arity)
+                    .ok_or_else(internal)?;
+                memo.insert((func, args.to_vec()), result);
+                slots.truncate(done.slot_base);
+                stack.truncate(done.stack_base);
+                stack.push(result);
+                continue;
+            };
+            if let Some(f) = frames.last_mut() {
+                f.pc += 1;
+            }
+            *steps += 1;
+            if *steps > MAX_STEPS || graph.len() > MAX_NODES {
+                let msg = format!(
+                    "the program is too large: it expands to more than {} steps or {} nodes",
+                    MAX_STEPS, MAX_NODES
+                );
+                // Reported at the outermost call of the statement.
+                return Err(locate(
+                    frames.get(..2).unwrap_or(&frames),
+                    body_src,
+                    None,
+                    msg,
+                ));
+            }
+            match ins {
+                Instr::Const(v) => stack.push(graph.constant(v)),
+                Instr::Var(v) => stack.push(graph.var(v)),
+                Instr::Node(n) => stack.push(n),
+                Instr::Slot(k) => {
+                    let v = slots
+                        .get(slot_base + k as usize)
+                        .copied()
+                        .ok_or_else(internal)?;
+                    stack.push(v);
+                }
+                Instr::Bind => {
+                    let v = stack.pop().ok_or_else(internal)?;
+                    slots.push(v);
+                }
+                Instr::Unary(op) => {
+                    let a = stack.pop().ok_or_else(internal)?;
+                    stack.push(graph.unary(op, a));
+                }
+                Instr::Binary(op) => {
+                    let b = stack.pop().ok_or_else(internal)?;
+                    let a = stack.pop().ok_or_else(internal)?;
+                    stack.push(graph.binary(op, a, b));
+                }
+                Instr::Fold(op, n) => {
+                    let at = stack.len().checked_sub(n as usize).ok_or_else(internal)?;
+                    let mut acc = *stack.get(at).ok_or_else(internal)?;
+                    for &v in &stack[at + 1..] {
+                        acc = graph.binary(op, acc, v);
+                    }
+                    stack.truncate(at);
+                    stack.push(acc);
+                }
+                Instr::Pow(pos) => {
+                    let e = stack.pop().ok_or_else(internal)?;
+                    let b = stack.pop().ok_or_else(internal)?;
+                    let pos = Some(pos as usize);
+                    let n = match graph.const_value(e) {
+                        None => {
+                            let msg = "the exponent must be a constant integer, but this depends on x, y or z \
+                                       (use `exp` and `ln`, or multiply)";
+                            return Err(locate(&frames, body_src, pos, msg.to_string()));
+                        }
+                        Some(v) if v.fract() != 0.0 || !v.is_finite() => {
+                            let msg = format!("the exponent must be an integer, but it is {v}");
+                            return Err(locate(&frames, body_src, pos, msg));
+                        }
+                        Some(v) if v.abs() > MAX_EXPONENT => {
+                            let msg = format!(
+                                "the exponent {v} is too large (at most {MAX_EXPONENT} in magnitude)"
+                            );
+                            return Err(locate(&frames, body_src, pos, msg));
+                        }
+                        Some(v) => v as i64,
+                    };
+                    stack.push(power(graph, b, n));
+                }
+                Instr::Remap(pos) => {
+                    let z = stack.pop().ok_or_else(internal)?;
+                    let y = stack.pop().ok_or_else(internal)?;
+                    let x = stack.pop().ok_or_else(internal)?;
+                    let s = stack.pop().ok_or_else(internal)?;
+                    if graph.len() + s.index() + 1 > MAX_NODES {
+                        let msg = format!(
+                            "the program is too large: it expands to more than {MAX_NODES} nodes"
+                        );
+                        return Err(locate(&frames, body_src, Some(pos as usize), msg));
+                    }
+                    stack.push(graph.remap(s, [x, y, z]));
+                }
+                Instr::Call { func: id, pos } => {
+                    let arity = funcs.get(id as usize).map_or(0, |f| f.arity);
+                    let at = stack.len().checked_sub(arity).ok_or_else(internal)?;
+                    if let Some(&r) = memo.get(&(id, stack[at..].to_vec())) {
+                        stack.truncate(at);
+                        stack.push(r);
+                        continue;
+                    }
+                    let base = slots.len();
+                    slots.extend_from_slice(&stack[at..]);
+                    stack.truncate(at);
+                    frames.push(Frame {
+                        func: id,
+                        pc: 0,
+                        slot_base: base,
+                        stack_base: at,
+                        site: pos as usize,
+                        site_src: body_src,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// `b^n` by repeated squaring.
+fn power(graph: &mut Graph, b: NodeId, n: i64) -> NodeId {
+    if n == 0 {
+        return graph.constant(1.0);
+    }
+    let mut m = n.unsigned_abs();
+    let mut base = b;
+    let mut acc: Option<NodeId> = None;
+    loop {
+        if m & 1 == 1 {
+            acc = Some(match acc {
+                None => base,
+                Some(a) => graph.binary(BinaryOp::Mul, a, base),
+            });
+        }
+        m >>= 1;
+        if m == 0 {
+            break;
+        }
+        base = graph.unary(UnaryOp::Square, base);
+    }
+    let r = acc.unwrap_or(b);
+    if n < 0 {
+        graph.unary(UnaryOp::Recip, r)
+    } else {
+        r
+    }
+}
+
+/// An operator or group waiting on the parser's stack.
+#[derive(Copy, Clone, Debug)]
+enum Pending<'s> {
+    Neg,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    /// `^`, with the offset where its exponent starts.
+    Pow(usize),
+    /// `(` at this offset.
+    Paren(usize),
+    /// A call of `name` (at `pos`) with `argc` arguments complete so far.
+    Call {
+        name: &'s str,
+        pos: usize,
+        argc: usize,
+    },
+}
+
+impl Pending<'_> {
+    /// Binding strength; `None` for groups.
+    fn prec(self) -> Option<u8> {
+        match self {
+            Pending::Add | Pending::Sub => Some(1),
+            Pending::Mul | Pending::Div => Some(2),
+            Pending::Neg => Some(3),
+            Pending::Pow(_) => Some(4),
+            Pending::Paren(_) | Pending::Call { .. } => None,
+        }
+    }
+
+    fn instr(self) -> Option<Instr> {
+        Some(match self {
+            Pending::Neg => Instr::Unary(UnaryOp::Neg),
+            Pending::Add => Instr::Binary(BinaryOp::Add),
+            Pending::Sub => Instr::Binary(BinaryOp::Sub),
+            Pending::Mul => Instr::Binary(BinaryOp::Mul),
+            Pending::Div => Instr::Binary(BinaryOp::Div),
+            Pending::Pow(pos) => Instr::Pow(offset32(pos)),
+            Pending::Paren(_) | Pending::Call { .. } => return None,
+        })
+    }
+}
+
+/// Names visible inside a function body.
+struct FnScope<'s> {
+    name: &'s str,
+    /// Parameters, then locals, in binding order (later ones shadow).
+    slots: Vec<&'s str>,
+}
+
+struct Parser<'c, 's> {
+    c: &'c mut Compiler<'s>,
+    src: &'s str,
+    src_id: usize,
+    lex: Lexer<'s>,
+    tok: Token,
+    prev_end: usize,
+    scope: Option<FnScope<'s>>,
+}
+
+impl<'c, 's> Parser<'c, 's> {
+    fn new(c: &'c mut Compiler<'s>, src: &'s str, src_id: usize) -> Result<Self, Fail> {
+        let mut lex = Lexer::new(src, src_id);
+        let tok = lex.next_token()?;
+        Ok(Parser {
+            c,
+            src,
+            src_id,
+            lex,
+            tok,
+            prev_end: 0,
+            scope: None,
+        })
+    }
+
+    fn bump(&mut self) -> Result<(), Fail> {
+        self.prev_end = self.tok.end;
+        self.tok = self.lex.next_token()?;
+        Ok(())
+    }
+
+    fn text(&self, t: Token) -> &'s str {
+        self.src.get(t.start..t.end).unwrap_or("")
+    }
+
+    fn fail(&self, pos: usize, msg: impl Into<String>) -> Fail {
+        Fail::new(self.src_id, pos, msg.into())
+    }
+
+    fn describe(&self, t: Token) -> String {
+        match t.tok {
+            Tok::Num(_) => format!("number `{}`", self.text(t)),
+            Tok::Let | Tok::Fn => format!("keyword `{}`", self.text(t)),
+            Tok::Eof => "end of input".to_string(),
+            _ => format!("`{}`", self.text(t)),
+        }
+    }
+
+    fn line_of(&self, src_id: usize, pos: usize) -> usize {
+        let text = self.c.sources.get(src_id).map_or("", |s| s.text);
+        text.get(..pos).map_or(1, |t| t.matches('\n').count() + 1)
+    }
+
+    /// Expects token `want` (described as `what`).
+    fn expect(&mut self, want: Tok, what: &str) -> Result<(), Fail> {
+        if self.tok.tok == want {
+            return self.bump();
+        }
+        Err(self.fail(
+            self.tok.start,
+            format!("expected {what}, found {}", self.describe(self.tok)),
+        ))
+    }
+
+    /// Expects a name (not a keyword); returns it and its offset.
+    fn name(&mut self, what: &str) -> Result<(&'s str, usize), Fail> {
+        if self.tok.tok == Tok::Ident {
+            let t = self.tok;
+            self.bump()?;
+            return Ok((self.text(t), t.start));
+        }
+        Err(self.fail(
+            self.tok.start,
+            format!("expected {what}, found {}", self.describe(self.tok)),
+        ))
+    }
+
+    fn expect_semi(&mut self, what: &str) -> Result<(), Fail> {
+        if self.tok.tok == Tok::Semi {
+            return self.bump();
+        }
+        Err(self.fail(
+            self.prev_end,
+            format!(
+                "expected `;` after {what}, found {}",
+                self.describe(self.tok)
+            ),
+        ))
+    }
+
+    fn program(&mut self, library: bool) -> Result<Option<NodeId>, Fail> {
+        let mut items = 0;
+        loop {
+            match self.tok.tok {
+                Tok::Fn => self.function()?,
+                Tok::Let if !library => self.global_let()?,
+                Tok::Eof if library => return Ok(None),
+                Tok::Eof if items == 0 => {
+                    return Err(self.fail(
+                        0,
+                        "empty program: write an expression for the shape, such as `sqrt(x*x + y*y) - 1`",
+                    ));
+                }
+                Tok::Eof => {
+                    return Err(self.fail(
+                        self.tok.start,
+                        "missing the shape: the program must end with an expression (after its `let` and `fn` items)",
+                    ));
+                }
+                _ if library => {
+                    return Err(self.fail(
+                        self.tok.start,
+                        "the standard library may only define functions",
+                    ));
+                }
+                _ => return self.shape().map(Some),
+            }
+            items += 1;
+        }
+    }
+
+    /// The final expression.
+    fn shape(&mut self) -> Result<NodeId, Fail> {
+        let start = self.tok.start;
+        let code = self.expr("the end of the program")?;
+        if self.tok.tok == Tok::Semi {
+            self.bump()?;
+        }
+        if self.tok.tok != Tok::Eof {
+            return Err(self.fail(
+                self.tok.start,
+                format!(
+                    "expected the end of the program after the shape expression, found {} \
+                     (the shape must be the last item; name intermediate results with `let`)",
+                    self.describe(self.tok)
+                ),
+            ));
+        }
+        self.c.run(&code, self.src_id, start)
+    }
+
+    fn check_bindable(&self, name: &str, pos: usize, what: &str) -> Result<(), Fail> {
+        if is_input(name).is_some() {
+            return Err(self.fail(
+                pos,
+                format!("`{name}` is an input variable and cannot be used as {what}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn global_let(&mut self) -> Result<(), Fail> {
+        let start = self.tok.start;
+        self.bump()?;
+        let (name, pos) = self.name("a name after `let`")?;
+        self.check_bindable(name, pos, "a `let` name")?;
+        self.expect(Tok::Eq, "`=`")?;
+        let code = self.expr("`;`")?;
+        self.expect_semi(&format!("the definition of `{name}`"))?;
+        let node = self.c.run(&code, self.src_id, start)?;
+        self.c.globals.insert(name.to_string(), Global::Node(node));
+        Ok(())
+    }
+
+    fn function(&mut self) -> Result<(), Fail> {
+        self.bump()?;
+        let (name, pos) = self.name("a function name after `fn`")?;
+        if builtin_arity(name).is_some() {
+            return Err(self.fail(
+                pos,
+                format!("`{name}` is a builtin function and cannot be redefined"),
+            ));
+        }
+        self.check_bindable(name, pos, "a function name")?;
+        if let Some(&id) = self.c.func_names.get(name)
+            && let Some(f) = self.c.funcs.get(id as usize)
+            && f.src == self.src_id
+        {
+            let line = self.line_of(f.src, f.pos);
+            return Err(self.fail(
+                pos,
+                format!("function `{name}` is already defined on line {line}"),
+            ));
+        }
+        self.expect(Tok::LParen, "`(` after the function name")?;
+        let mut params: Vec<&'s str> = Vec::new();
+        if self.tok.tok != Tok::RParen {
+            loop {
+                let (p, ppos) = self.name("a parameter name")?;
+                self.check_bindable(p, ppos, "a parameter name")?;
+                if params.contains(&p) {
+                    return Err(self.fail(ppos, format!("duplicate parameter `{p}`")));
+                }
+                params.push(p);
+                if self.tok.tok == Tok::Comma {
+                    self.bump()?;
+                } else {
+                    break;
+                }
+            }
+        }
+        self.expect(Tok::RParen, "`,` or `)` in the parameter list")?;
+        let arity = params.len();
+        self.scope = Some(FnScope {
+            name,
+            slots: params,
+        });
+        let body = self.body(name);
+        self.scope = None;
+        let code = body?;
+        let id =
+            u32::try_from(self.c.funcs.len()).map_err(|_| self.fail(pos, "too many functions"))?;
+        self.c.funcs.push(Func {
+            name: name.to_string(),
+            arity,
+            code,
+            src: self.src_id,
+            pos,
+        });
+        self.c.func_names.insert(name.to_string(), id);
+        Ok(())
+    }
+
+    /// `= expr ;` or `{ let a = e; ... expr }`.
+    fn body(&mut self, name: &str) -> Result<Vec<Instr>, Fail> {
+        match self.tok.tok {
+            Tok::Eq => {
+                self.bump()?;
+                let code = self.expr("`;`")?;
+                self.expect_semi(&format!("the body of `{name}`"))?;
+                Ok(code)
+            }
+            Tok::LBrace => {
+                self.bump()?;
+                let mut code = Vec::new();
+                while self.tok.tok == Tok::Let {
+                    self.bump()?;
+                    let (local, pos) = self.name("a name after `let`")?;
+                    self.check_bindable(local, pos, "a `let` name")?;
+                    self.expect(Tok::Eq, "`=`")?;
+                    code.extend(self.expr("`;`")?);
+                    self.expect_semi(&format!("the definition of `{local}`"))?;
+                    code.push(Instr::Bind);
+                    if let Some(s) = &mut self.scope {
+                        s.slots.push(local);
+                    }
+                }
+                code.extend(self.expr("`}`")?);
+                if self.tok.tok == Tok::Semi {
+                    self.bump()?;
+                }
+                self.expect(Tok::RBrace, "`}` at the end of the function body")?;
+                if self.tok.tok == Tok::Semi {
+                    self.bump()?;
+                }
+                Ok(code)
+            }
+            _ => Err(self.fail(
+                self.tok.start,
+                format!(
+                    "expected `=` or `{{` to start the body of `{name}`, found {}",
+                    self.describe(self.tok)
+                ),
+            )),
+        }
+    }
+
+    /// Parses one expression into stack code. `after` says what may follow
+    /// it (for the error when an operator is missing).
+    fn expr(&mut self, after: &str) -> Result<Vec<Instr>, Fail> {
+        let mut code: Vec<Instr> = Vec::new();
+        let mut ops: Vec<Pending<'s>> = Vec::new();
+        let mut want_operand = true;
+        loop {
+            let t = self.tok;
+            if want_operand {
+                match t.tok {
+                    Tok::Num(v) => {
+                        code.push(Instr::Const(v));
+                        self.bump()?;
+                        want_operand = false;
+                    }
+                    Tok::Ident => {
+                        let name = self.text(t);
+                        self.bump()?;
+                        if self.tok.tok == Tok::LParen {
+                            self.bump()?;
+                            if self.tok.tok == Tok::RParen {
+                                self.bump()?;
+                                code.push(self.call(name, t.start, 0)?);
+                                want_operand = false;
+                            } else {
+                                ops.push(Pending::Call {
+                                    name,
+                                    pos: t.start,
+                                    argc: 0,
+                                });
+                            }
+                        } else {
+                            code.push(self.variable(name, t.start)?);
+                            want_operand = false;
+                        }
+                    }
+                    Tok::Minus => {
+                        ops.push(Pending::Neg);
+                        self.bump()?;
+                    }
+                    Tok::LParen => {
+                        ops.push(Pending::Paren(t.start));
+                        self.bump()?;
+                    }
+                    _ => {
+                        return Err(self.fail(
+                            t.start,
+                            format!("expected an expression, found {}", self.describe(t)),
+                        ));
+                    }
+                }
+                continue;
+            }
+            let incoming = match t.tok {
+                Tok::Plus => Some(Pending::Add),
+                Tok::Minus => Some(Pending::Sub),
+                Tok::Star => Some(Pending::Mul),
+                Tok::Slash => Some(Pending::Div),
+                Tok::Caret => None,
+                _ => {
+                    // Close what is open, or end the expression.
+                    while let Some(&top) = ops.last() {
+                        match top.instr() {
+                            Some(i) => {
+                                code.push(i);
+                                ops.pop();
+                            }
+                            None => break,
+                        }
+                    }
+                    match (ops.last().copied(), t.tok) {
+                        (Some(Pending::Paren(_)), Tok::RParen) => {
+                            ops.pop();
+                            self.bump()?;
+                        }
+                        (Some(Pending::Call { name, pos, argc }), Tok::RParen) => {
+                            ops.pop();
+                            self.bump()?;
+                            code.push(self.call(name, pos, argc + 1)?);
+                        }
+                        (Some(Pending::Call { name, pos, argc }), Tok::Comma) => {
+                            ops.pop();
+                            ops.push(Pending::Call {
+                                name,
+                                pos,
+                                argc: argc + 1,
+                            });
+                            self.bump()?;
+                            want_operand = true;
+                        }
+                        (Some(Pending::Paren(open)), _) => {
+                            let (l, col) = self.line_col(open);
+                            return Err(self.fail(
+                                t.start,
+                                format!(
+                                    "expected `)` to close the `(` at {l}:{col}, found {}",
+                                    self.describe(t)
+                                ),
+                            ));
+                        }
+                        (Some(Pending::Call { name, .. }), _) => {
+                            return Err(self.fail(
+                                t.start,
+                                format!(
+                                    "expected `,` or `)` in the call of `{name}`, found {}",
+                                    self.describe(t)
+                                ),
+                            ));
+                        }
+                        (_, Tok::RParen) => {
+                            return Err(self.fail(t.start, "unmatched `)`"));
+                        }
+                        (_, Tok::Comma) => {
+                            return Err(self.fail(
+                                t.start,
+                                format!(
+                                    "unexpected `,` outside of a function call (expected {after})"
+                                ),
+                            ));
+                        }
+                        _ => return Ok(code),
+                    }
+                    continue;
+                }
+            };
+            // A binary operator: reduce what binds at least as tightly
+            // (`^` is right-associative, so it reduces only tighter ones).
+            let op = incoming.unwrap_or(Pending::Pow(0));
+            let p = op.prec().unwrap_or(0);
+            let right_assoc = incoming.is_none();
+            while let Some(&top) = ops.last() {
+                let Some(tp) = top.prec() else { break };
+                if tp > p || (tp == p && !right_assoc) {
+                    if let Some(i) = top.instr() {
+                        code.push(i);
+                    }
+                    ops.pop();
+                } else {
+                    break;
+                }
+            }
+            self.bump()?;
+            ops.push(if right_assoc {
+                Pending::Pow(self.tok.start)
+            } else {
+                op
+            });
+            want_operand = true;
+        }
+    }
+
+    fn line_col(&self, pos: usize) -> (usize, usize) {
+        let e = crate::error::SourceError::at(self.src, pos, "");
+        (e.line, e.col)
+    }
+
+    /// Resolves a name used as a value.
+    fn variable(&self, name: &str, pos: usize) -> Result<Instr, Fail> {
+        if let Some(v) = is_input(name) {
+            return Ok(Instr::Var(v));
+        }
+        if let Some(scope) = &self.scope
+            && let Some(k) = scope.slots.iter().rposition(|s| *s == name)
+        {
+            return Ok(Instr::Slot(u32::try_from(k).unwrap_or(u32::MAX)));
+        }
+        match self.c.globals.get(name) {
+            Some(Global::Node(n)) => return Ok(Instr::Node(*n)),
+            Some(Global::Const(v)) => return Ok(Instr::Const(*v)),
+            None => {}
+        }
+        if builtin_arity(name).is_some() || self.c.func_names.contains_key(name) {
+            return Err(self.fail(
+                pos,
+                format!("`{name}` is a function, not a value: call it with arguments, like `{name}(...)`"),
+            ));
+        }
+        let mut candidates: Vec<&str> = vec!["x", "y", "z"];
+        if let Some(scope) = &self.scope {
+            candidates.extend(scope.slots.iter().copied());
+        }
+        candidates.extend(self.c.globals.keys().map(|k| k.as_str()));
+        let hint = suggest::did_you_mean(name, candidates);
+        Err(self.fail(pos, format!("unknown variable `{name}`{hint}")))
+    }
+
+    /// Resolves a call with `argc` arguments.
+    fn call(&self, name: &str, pos: usize, argc: usize) -> Result<Instr, Fail> {
+        let args = |n: usize| plural(n, "argument", "arguments");
+        let given = |n: usize| {
+            if n == 1 {
+                "1 was given".to_string()
+            } else {
+                format!("{n} were given")
+            }
+        };
+        if let Some(arity) = builtin_arity(name) {
+            return match arity {
+                None if argc >= 2 => {
+                    let op = if name == "min" {
+                        BinaryOp::Min
+                    } else {
+                        BinaryOp::Max
+                    };
+                    Ok(Instr::Fold(op, u32::try_from(argc).unwrap_or(u32::MAX)))
+                }
+                None => Err(self.fail(
+                    pos,
+                    format!("`{name}` takes 2 or more arguments, but {}", given(argc)),
+                )),
+                Some(n) if n != argc => Err(self.fail(
+                    pos,
+                    format!("`{name}` takes {}, but {}", args(n), given(argc)),
+                )),
+                Some(_) => Ok(if name == "remap" {
+                    Instr::Remap(offset32(pos))
+                } else if let Some(u) = UnaryOp::from_name(name) {
+                    Instr::Unary(u)
+                } else if let Some(b) = BinaryOp::from_name(name) {
+                    Instr::Binary(b)
+                } else {
+                    return Err(self.fail(pos, format!("unknown function `{name}`")));
+                }),
+            };
+        }
+        if let Some(scope) = &self.scope
+            && scope.name == name
+        {
+            return Err(self.fail(
+                pos,
+                format!("`{name}` calls itself: recursion is not supported (a function may only call functions defined before it)"),
+            ));
+        }
+        if let Some(&id) = self.c.func_names.get(name)
+            && let Some(f) = self.c.funcs.get(id as usize)
+        {
+            if f.arity != argc {
+                return Err(self.fail(
+                    pos,
+                    format!("`{name}` takes {}, but {}", args(f.arity), given(argc)),
+                ));
+            }
+            return Ok(Instr::Call {
+                func: id,
+                pos: offset32(pos),
+            });
+        }
+        let is_value = is_input(name).is_some()
+            || self.c.globals.contains_key(name)
+            || self.scope.as_ref().is_some_and(|s| s.slots.contains(&name));
+        if is_value {
+            return Err(self.fail(pos, format!("`{name}` is a value, not a function")));
+        }
+        let mut candidates = builtin_names();
+        let user: Vec<&str> = self.c.func_names.keys().map(|k| k.as_str()).collect();
+        candidates.extend(user.iter().copied());
+        let hint = suggest::did_you_mean(name, candidates);
+        Err(self.fail(pos, format!("unknown function `{name}`{hint}")))
+    }
+}
