@@ -18,7 +18,7 @@
 //! assert!(shape.eval_point(0.0, 0.0, 0.0) < 0.0);
 //! assert!(shape.eval_point(1.0, 0.0, 0.0) > 0.0);
 //! ```
-#![feature(explicit_tail_calls)]
+#![feature(explicit_tail_calls, portable_simd)]
 #![cfg_attr(target_arch = "x86_64", feature(rust_preserve_none_cc))]
 #![allow(incomplete_features)]
 #![warn(missing_docs)]

@@ -1,16 +1,27 @@
 //! Slice evaluation: many points per pass.
 //!
 //! A register holds [`Lanes`]: `N` values, one per point. Every operation is
-//! the point evaluator's, applied lane by lane in a loop of fixed length that
-//! the compiler turns into SIMD code; the dispatch cost of an instruction is
-//! paid once per `N` points.
+//! the point evaluator's, applied lane by lane — with explicit SIMD vectors
+//! of 16 lanes (`std::simd`) for the arithmetic, so the compiler uses the
+//! widest registers the target has, and lane by lane through the point
+//! evaluator for the `libm` functions. The dispatch cost of an instruction
+//! is paid once per `N` points. The results are the point evaluator's, bit
+//! for bit (tested in `tests/dispatch.rs`).
+
+use std::simd::StdFloat;
+use std::simd::prelude::*;
 
 use super::{Choice, Value};
 
 /// Points per slice pass used by the renderers.
 pub const LANES: usize = 64;
 
-/// `N` values, one per point, aligned for SIMD loads.
+/// Width of the SIMD vectors the operations use.
+const W: usize = 16;
+type V = Simd<f32, W>;
+
+/// `N` values, one per point, aligned for SIMD loads. `N` must be a multiple
+/// of 16.
 #[derive(Copy, Clone, Debug, PartialEq)]
 #[repr(C, align(64))]
 pub struct Lanes<const N: usize>(pub [f32; N]);
@@ -21,41 +32,57 @@ impl<const N: usize> Default for Lanes<N> {
     }
 }
 
-macro_rules! lift_unary {
+impl<const N: usize> Lanes<N> {
+    /// Applies a vector operation to each group of 16 lanes.
+    #[inline(always)]
+    fn map(self, f: impl Fn(V) -> V) -> Self {
+        const { assert!(N % W == 0, "Lanes<N> needs N to be a multiple of 16") };
+        let mut out = [0.0; N];
+        for (o, a) in out.chunks_exact_mut(W).zip(self.0.chunks_exact(W)) {
+            f(V::from_slice(a)).copy_to_slice(o);
+        }
+        Lanes(out)
+    }
+
+    /// Applies a vector operation to each group of 16 lane pairs.
+    #[inline(always)]
+    fn zip(self, b: Self, f: impl Fn(V, V) -> V) -> Self {
+        const { assert!(N % W == 0, "Lanes<N> needs N to be a multiple of 16") };
+        let mut out = [0.0; N];
+        for ((o, a), b) in out.chunks_exact_mut(W).zip(self.0.chunks_exact(W)).zip(b.0.chunks_exact(W)) {
+            f(V::from_slice(a), V::from_slice(b)).copy_to_slice(o);
+        }
+        Lanes(out)
+    }
+
+    /// Applies a point operation lane by lane.
+    #[inline(always)]
+    fn each(self, f: impl Fn(f32) -> f32) -> Self {
+        Lanes(self.0.map(f))
+    }
+
+    /// Applies a two-argument point operation lane by lane.
+    #[inline(always)]
+    fn each2(self, b: Self, f: impl Fn(f32, f32) -> f32) -> Self {
+        let mut out = [0.0; N];
+        for ((o, a), b) in out.iter_mut().zip(self.0).zip(b.0) {
+            *o = f(a, b);
+        }
+        Lanes(out)
+    }
+}
+
+/// NaN where `a` is NaN, else `v` (the point rules' NaN propagation).
+#[inline(always)]
+fn nan_where_nan(a: V, v: V) -> V {
+    a.is_nan().select(V::splat(f32::NAN), v)
+}
+
+macro_rules! per_lane {
     ($($f:ident)*) => {$(
         #[inline(always)]
         fn $f(self) -> Self {
-            let mut out = [0.0; N];
-            for (o, a) in out.iter_mut().zip(self.0) {
-                *o = <f32 as Value>::$f(a);
-            }
-            Lanes(out)
-        }
-    )*};
-}
-
-macro_rules! lift_binary {
-    ($($f:ident)*) => {$(
-        #[inline(always)]
-        fn $f(self, b: Self) -> Self {
-            let mut out = [0.0; N];
-            for ((o, a), b) in out.iter_mut().zip(self.0).zip(b.0) {
-                *o = <f32 as Value>::$f(a, b);
-            }
-            Lanes(out)
-        }
-    )*};
-}
-
-macro_rules! lift_choice {
-    ($($f:ident)*) => {$(
-        #[inline(always)]
-        fn $f(self, b: Self) -> (Self, Choice) {
-            let mut out = [0.0; N];
-            for ((o, a), b) in out.iter_mut().zip(self.0).zip(b.0) {
-                *o = <f32 as Value>::$f(a, b).0;
-            }
-            (Lanes(out), Choice::Both)
+            self.each(<f32 as Value>::$f)
         }
     )*};
 }
@@ -65,7 +92,92 @@ impl<const N: usize> Value for Lanes<N> {
     fn splat(c: f32) -> Self {
         Lanes([c; N])
     }
-    lift_unary!(canonical neg abs sqrt square sin cos tan asin acos atan exp ln floor ceil round recip not);
-    lift_binary!(add sub mul div atan2 modulo compare);
-    lift_choice!(min_choice max_choice and_choice or_choice);
+    #[inline(always)]
+    fn canonical(self) -> Self {
+        self.map(|a| nan_where_nan(a, a))
+    }
+    #[inline(always)]
+    fn neg(self) -> Self {
+        self.map(|a| -a)
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        self.map(|a| a.abs())
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        self.map(|a| a.sqrt())
+    }
+    #[inline(always)]
+    fn square(self) -> Self {
+        self.map(|a| a * a)
+    }
+    per_lane!(sin cos tan asin acos atan exp ln);
+    #[inline(always)]
+    fn floor(self) -> Self {
+        self.map(|a| a.floor())
+    }
+    #[inline(always)]
+    fn ceil(self) -> Self {
+        self.map(|a| a.ceil())
+    }
+    #[inline(always)]
+    fn round(self) -> Self {
+        self.map(|a| a.round())
+    }
+    #[inline(always)]
+    fn recip(self) -> Self {
+        self.map(|a| V::splat(1.0) / a)
+    }
+    #[inline(always)]
+    fn not(self) -> Self {
+        self.map(|a| nan_where_nan(a, a.simd_eq(V::splat(0.0)).select(V::splat(1.0), V::splat(0.0))))
+    }
+    #[inline(always)]
+    fn add(self, b: Self) -> Self {
+        self.zip(b, |a, b| a + b)
+    }
+    #[inline(always)]
+    fn sub(self, b: Self) -> Self {
+        self.zip(b, |a, b| a - b)
+    }
+    #[inline(always)]
+    fn mul(self, b: Self) -> Self {
+        self.zip(b, |a, b| a * b)
+    }
+    #[inline(always)]
+    fn div(self, b: Self) -> Self {
+        self.zip(b, |a, b| a / b)
+    }
+    #[inline(always)]
+    fn atan2(self, b: Self) -> Self {
+        self.each2(b, <f32 as Value>::atan2)
+    }
+    #[inline(always)]
+    fn modulo(self, b: Self) -> Self {
+        self.each2(b, <f32 as Value>::modulo)
+    }
+    #[inline(always)]
+    fn compare(self, b: Self) -> Self {
+        self.zip(b, |a, b| {
+            let v = a.simd_lt(b).select(V::splat(-1.0), a.simd_gt(b).select(V::splat(1.0), V::splat(0.0)));
+            (a.is_nan() | b.is_nan()).select(V::splat(f32::NAN), v)
+        })
+    }
+    #[inline(always)]
+    fn min_choice(self, b: Self) -> (Self, Choice) {
+        (self.zip(b, |a, b| nan_where_nan(a, a.simd_lt(b).select(a, b))), Choice::Both)
+    }
+    #[inline(always)]
+    fn max_choice(self, b: Self) -> (Self, Choice) {
+        (self.zip(b, |a, b| nan_where_nan(a, a.simd_gt(b).select(a, b))), Choice::Both)
+    }
+    #[inline(always)]
+    fn and_choice(self, b: Self) -> (Self, Choice) {
+        (self.zip(b, |a, b| a.simd_eq(V::splat(0.0)).select(a, b)), Choice::Both)
+    }
+    #[inline(always)]
+    fn or_choice(self, b: Self) -> (Self, Choice) {
+        (self.zip(b, |a, b| a.simd_ne(V::splat(0.0)).select(a, b)), Choice::Both)
+    }
 }
