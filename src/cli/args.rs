@@ -1,0 +1,174 @@
+//! Arguments shared by several subcommands, and the value parsers that check
+//! them (each error message names the bad value; clap prints it and exits
+//! with code 2).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use tapir::Dispatch;
+use tapir::render::{Bounds2, MAX_THREADS};
+
+use super::input::Format;
+
+/// The largest image side accepted, in pixels.
+pub const MAX_SIDE: usize = 65536;
+
+/// The input shape.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// The shape: a `.expr` program or a Fidget `.vm` tape. Example:
+    /// shapes/examples/gear.expr
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+
+    /// Input format: expr or vm. Default: from the extension (.expr or .vm);
+    /// for other names, a file whose lines look like `_0 const 2.95` is read
+    /// as vm. Example: --format vm
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<Format>,
+}
+
+/// Which pixels to evaluate: image size and the region of the plane.
+#[derive(Args, Debug, Clone)]
+pub struct FrameArgs {
+    /// Image size in pixels: an N×N square. Default: 1024. Example: --size 512
+    #[arg(long, value_name = "N", default_value = "1024", value_parser = parse_side, hide_default_value = true)]
+    pub size: usize,
+
+    /// Image width in pixels, overriding --size. Default: the --size value.
+    /// Example: --width 1920
+    #[arg(long, value_name = "W", value_parser = parse_side)]
+    pub width: Option<usize>,
+
+    /// Image height in pixels, overriding --size. Default: the --size value.
+    /// Example: --height 1080
+    #[arg(long, value_name = "H", value_parser = parse_side)]
+    pub height: Option<usize>,
+
+    /// The region of the xy plane shown, as xmin,xmax,ymin,ymax (y grows
+    /// upwards in the image). Default: -1,1,-1,1. Example: --bounds=-2,2,-1,1
+    #[arg(
+        long,
+        value_name = "XMIN,XMAX,YMIN,YMAX",
+        default_value = "-1,1,-1,1",
+        hide_default_value = true,
+        value_parser = parse_bounds,
+        allow_hyphen_values = true
+    )]
+    pub bounds: Bounds2,
+
+    /// The z coordinate of the plane that is sliced. Default: 0. Example:
+    /// --z 0.25
+    #[arg(long, value_name = "Z", default_value = "0", value_parser = parse_z, allow_hyphen_values = true, hide_default_value = true)]
+    pub z: f32,
+}
+
+impl FrameArgs {
+    /// Width and height in pixels.
+    pub fn dims(&self) -> (usize, usize) {
+        (
+            self.width.unwrap_or(self.size),
+            self.height.unwrap_or(self.size),
+        )
+    }
+}
+
+/// Parses an image side: 1 ..= [`MAX_SIDE`].
+pub fn parse_side(s: &str) -> Result<usize, String> {
+    let n: u64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number of pixels"))?;
+    if n == 0 {
+        return Err(format!(
+            "{n} pixels: an image needs at least 1 pixel per side"
+        ));
+    }
+    if n > MAX_SIDE as u64 {
+        return Err(format!(
+            "{n} pixels is too big: at most {MAX_SIDE} pixels per side"
+        ));
+    }
+    Ok(n as usize)
+}
+
+/// Parses a thread count: 0 (one per core) ..= [`MAX_THREADS`].
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    let n: u64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number of threads"))?;
+    if n > MAX_THREADS as u64 {
+        return Err(format!("{n} threads is too many: at most {MAX_THREADS}"));
+    }
+    Ok(n as usize)
+}
+
+/// Parses a dispatch style: tail, match or trampoline.
+pub fn parse_dispatch(s: &str) -> Result<Dispatch, String> {
+    s.trim().parse()
+}
+
+/// Parses `xmin,xmax,ymin,ymax` into checked bounds.
+pub fn parse_bounds(s: &str) -> Result<Bounds2, String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    if parts.len() != 4 {
+        return Err(format!(
+            "`{s}` has {} value(s); expected 4 numbers xmin,xmax,ymin,ymax, e.g. -1,1,-1,1",
+            parts.len()
+        ));
+    }
+    let mut v = [0.0f64; 4];
+    for (slot, p) in v.iter_mut().zip(&parts) {
+        *slot = p
+            .parse()
+            .map_err(|_| format!("`{p}` in `{s}` is not a number; expected xmin,xmax,ymin,ymax"))?;
+    }
+    Bounds2::new(v[0], v[1], v[2], v[3]).map_err(|e| e.to_string())
+}
+
+/// Parses a finite z coordinate.
+pub fn parse_z(s: &str) -> Result<f32, String> {
+    let z: f32 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if !z.is_finite() || z.abs() > 1e30 {
+        return Err(format!("z = {s} must be a finite number within ±1e30"));
+    }
+    Ok(z)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sides() {
+        assert_eq!(parse_side("64"), Ok(64));
+        assert!(parse_side("0").unwrap_err().contains('0'));
+        assert!(parse_side("100000").unwrap_err().contains("100000"));
+        assert!(parse_side("-3").unwrap_err().contains("-3"));
+        assert!(parse_side("99999999999999999999999").is_err());
+    }
+
+    #[test]
+    fn bounds() {
+        let b = parse_bounds("-2, 2,-1,1").unwrap();
+        assert_eq!((b.min.x, b.max.y), (-2.0, 1.0));
+        assert!(parse_bounds("1,0,0,1").unwrap_err().contains("1,0,0,1"));
+        assert!(parse_bounds("a,b").unwrap_err().contains("a,b"));
+        assert!(parse_bounds("0,1,0,x").unwrap_err().contains("`x`"));
+        assert!(parse_bounds("0,inf,0,1").is_err());
+        assert!(parse_bounds("0,NaN,0,1").is_err());
+    }
+
+    #[test]
+    fn threads_and_z() {
+        assert_eq!(parse_threads("0"), Ok(0));
+        assert!(parse_threads("100000").unwrap_err().contains("100000"));
+        assert_eq!(parse_z("-0.5"), Ok(-0.5));
+        assert!(parse_z("nan").is_err());
+        assert!(parse_z("1e40").is_err());
+    }
+}

@@ -1,0 +1,538 @@
+//! Integration tests of the `tapir` binary: runs it as a user would and
+//! checks exit codes, messages and the files it leaves behind.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tapir::Shape;
+use tapir::render::{EvalOptions, Grid2};
+
+const CIRCLE: &str = "sqrt(x*x + y*y) - 0.5\n";
+
+/// A fresh, empty folder for one test, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("tapir-cli-test-{}-{n}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// File names in the folder, sorted.
+    fn files(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(&self.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tapir() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tapir"))
+}
+
+fn run(args: &[&str]) -> Output {
+    tapir().args(args).stdin(Stdio::null()).output().unwrap()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Asserts a clean failure: the exit code, no panic.
+fn assert_fails(o: &Output, code: i32) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.trim().is_empty());
+}
+
+/// Black pixels of a greyscale or RGB PNG (checking that every pixel is
+/// pure black or pure white).
+fn black_pixels(png: &Path) -> (usize, (u32, u32)) {
+    let img = image::open(png).unwrap().to_luma8();
+    assert!(img.pixels().all(|p| p.0[0] == 0 || p.0[0] == 255));
+    (
+        img.pixels().filter(|p| p.0[0] == 0).count(),
+        img.dimensions(),
+    )
+}
+
+fn prospero() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models/prospero.vm");
+    if p.is_file() {
+        Some(p)
+    } else {
+        println!("skipped: {} is absent", p.display());
+        None
+    }
+}
+
+#[test]
+fn help_teaches() {
+    let o = run(&["--help"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(
+        out.contains("Examples:") && out.contains("tapir render") && out.contains("tapir bench"),
+        "{out}"
+    );
+    assert!(out.contains("130"), "exit codes listed: {out}");
+    for cmd in ["render", "bench", "info", "export"] {
+        let o = run(&[cmd, "--help"]);
+        assert!(o.status.success(), "{cmd}");
+        let out = stdout(&o);
+        assert!(out.contains("Example"), "{cmd}: {out}");
+    }
+    let out = stdout(&run(&["render", "--help"]));
+    for opt in [
+        "--size",
+        "--bounds",
+        "--threads",
+        "--dispatch",
+        "--mode",
+        "--no-prune",
+        "--z",
+        "-o",
+    ] {
+        assert!(out.contains(opt), "{opt}");
+    }
+    assert!(
+        out.contains("Default: 1024") && out.contains("Example: --size 512"),
+        "{out}"
+    );
+    // No arguments: usage on stderr, exit 2.
+    assert_eq!(run(&[]).status.code(), Some(2));
+}
+
+#[test]
+fn render_circle_matches_library() {
+    let s = Scratch::new("circle");
+    let input = s.write("c.expr", CIRCLE);
+    let out = s.path("c.png");
+    let o = run(&["render", p(&input), "-o", p(&out), "--size", "64"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (black, dims) = black_pixels(&out);
+    let shape = Shape::from_expr(CIRCLE).unwrap();
+    let mask = shape
+        .render_mask(&Grid2::square(64), &EvalOptions::default())
+        .unwrap();
+    assert_eq!(dims, (64, 64));
+    assert_eq!(black, mask.iter().filter(|&&b| b).count());
+    assert!(
+        stderr(&o).contains(&format!("{black} pixels inside")),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(s.files(), ["c.expr", "c.png"]);
+}
+
+#[test]
+fn render_defaults_and_options() {
+    let s = Scratch::new("defaults");
+    let input = s.write("c.expr", CIRCLE);
+    // Default output: next to the input, extension .png.
+    let o = run(&["render", p(&input), "--size", "32"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(black_pixels(&s.path("c.png")).1, (32, 32));
+    // Width/height, negative bounds and z, field mode.
+    let out = s.path("f.png");
+    let o = run(&[
+        "render",
+        p(&input),
+        "-o",
+        p(&out),
+        "--width",
+        "40",
+        "--height",
+        "20",
+        "--bounds",
+        "-2,2,-1,1",
+        "--z",
+        "-0.25",
+        "--mode",
+        "field",
+        "--threads",
+        "1",
+        "--dispatch",
+        "trampoline",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(image::open(&out).unwrap().to_luma8().dimensions(), (40, 20));
+    // Brute force gives the same picture as pruning.
+    let (a, b) = (s.path("a.png"), s.path("b.png"));
+    assert!(
+        run(&["render", p(&input), "-o", p(&a), "--size", "48"])
+            .status
+            .success()
+    );
+    assert!(
+        run(&[
+            "render",
+            p(&input),
+            "-o",
+            p(&b),
+            "--size",
+            "48",
+            "--no-prune"
+        ])
+        .status
+        .success()
+    );
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+#[test]
+fn parse_error_points_at_the_spot() {
+    let s = Scratch::new("parse");
+    let input = s.write("bad.expr", "let r = 0.5;\nlet b = foo(x);\nb - r\n");
+    let out = s.path("bad.png");
+    let o = run(&["render", p(&input), "-o", p(&out), "--size", "16"]);
+    assert_fails(&o, 2);
+    let err = stderr(&o);
+    assert!(err.contains("bad.expr:2:9"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.trim_start_matches([' ', '|']).trim() == "^"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    assert_eq!(s.files(), ["bad.expr"]);
+}
+
+#[test]
+fn limits_are_refused_and_nothing_is_written() {
+    let s = Scratch::new("limits");
+    let input = s.write("c.expr", CIRCLE);
+    let out = s.write("out.png", "previous picture");
+    let cases: &[(&[&str], &str)] = &[
+        (&["--size", "0"], "0"),
+        (&["--size", "100000"], "100000"),
+        (&["--size", "-5"], "-5"),
+        (&["--size", "65536"], "65536"),
+        (&["--width", "65536", "--height", "60000"], "65536"),
+        (&["--threads", "100000"], "100000"),
+        (&["--bounds", "1,0,0,1"], "1,0,0,1"),
+        (&["--bounds", "a,b"], "a,b"),
+        (&["--bounds", "0,1,0,inf"], "inf"),
+        (&["--bounds", "0,1,0,x"], "x"),
+        (&["--z", "nan"], "nan"),
+        (&["--dispatch", "fast"], "fast"),
+        (&["--mode", "color"], "color"),
+    ];
+    for (args, bad) in cases {
+        let mut all = vec!["render", p(&input), "-o", p(&out)];
+        all.extend_from_slice(args);
+        let o = run(&all);
+        assert_fails(&o, 2);
+        assert!(stderr(&o).contains(bad), "{args:?}: {}", stderr(&o));
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            b"previous picture",
+            "{args:?}"
+        );
+        assert_eq!(s.files(), ["c.expr", "out.png"], "{args:?}");
+    }
+}
+
+#[test]
+fn bad_inputs_fail_cleanly() {
+    let s = Scratch::new("inputs");
+    let out = s.write("out.png", "previous picture");
+    let missing = s.path("missing.expr");
+    let o = run(&["render", p(&missing), "-o", p(&out)]);
+    assert_fails(&o, 2);
+    assert!(stderr(&o).contains("missing.expr"), "{}", stderr(&o));
+
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (s.write("empty.expr", ""), "empty.expr:"),
+        (s.write("blank.vm", "\n\n"), "blank.vm"),
+        (s.write("junk.vm", "_0 frobnicate 1\n"), "junk.vm:1:"),
+        (s.write("big.expr", "1e999999 + x"), "big.expr:1:"),
+        (s.write("shape.txt", CIRCLE), ".expr"),
+        (s.write("noext", CIRCLE), "no extension"),
+        (s.0.clone(), "folder"),
+    ];
+    std::fs::write(s.path("binary.expr"), [0xff, 0xfe, 0, 1]).unwrap();
+    for (input, needle) in cases
+        .iter()
+        .map(|(a, b)| (a.clone(), *b))
+        .chain([(s.path("binary.expr"), "UTF-8")])
+    {
+        let o = run(&["render", p(&input), "-o", p(&out), "--size", "16"]);
+        assert_fails(&o, 2);
+        assert!(
+            stderr(&o).contains(needle),
+            "{}: {}",
+            input.display(),
+            stderr(&o)
+        );
+        assert_eq!(std::fs::read(&out).unwrap(), b"previous picture");
+    }
+    // Deeply nested input: either a shape or a clean error, never a crash.
+    let deep = s.write(
+        "deep.expr",
+        &format!("{}x{}", "(".repeat(100_000), ")".repeat(100_000)),
+    );
+    let o = run(&[
+        "render",
+        p(&deep),
+        "-o",
+        p(&s.path("deep.png")),
+        "--size",
+        "16",
+    ]);
+    assert!(
+        o.status.success() || o.status.code() == Some(2),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("panicked"));
+    // Output in a missing folder, or onto a folder.
+    let input = s.write("c.expr", CIRCLE);
+    let o = run(&["render", p(&input), "-o", p(&s.path("nope/x.png"))]);
+    assert_fails(&o, 2);
+    assert!(stderr(&o).contains("does not exist"));
+    let o = run(&["render", p(&input), "-o", p(&s.0)]);
+    assert_fails(&o, 2);
+}
+
+#[test]
+fn vm_is_recognised_without_extension() {
+    let s = Scratch::new("sniff");
+    let vm = "# a disc\n_0 var-x\n_1 square _0\n_2 var-y\n_3 square _2\n_4 add _1 _3\n_5 sqrt _4\n_6 const 0.5\n_7 sub _5 _6\n";
+    let input = s.write("disc.txt", vm);
+    let out = s.path("disc.png");
+    let o = run(&["render", p(&input), "-o", p(&out), "--size", "64"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let expr = s.write("c.expr", CIRCLE);
+    let out2 = s.path("c.png");
+    assert!(
+        run(&["render", p(&expr), "-o", p(&out2), "--size", "64"])
+            .status
+            .success()
+    );
+    assert_eq!(black_pixels(&out).0, black_pixels(&out2).0);
+}
+
+#[test]
+fn info_and_export() {
+    let s = Scratch::new("export");
+    let input = s.write("c.expr", CIRCLE);
+    let o = run(&["info", p(&input)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for key in [
+        "instructions:",
+        "registers used:",
+        "spill slots:",
+        "choices:",
+    ] {
+        assert!(out.contains(key), "{out}");
+    }
+    let vm = s.path("c.vm");
+    let o = run(&["export", p(&input), "-o", p(&vm)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["export", p(&vm), "--to", "expr"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let back = s.write("back.expr", &stdout(&o));
+    let (a, b) = (s.path("a.png"), s.path("b.png"));
+    assert!(
+        run(&["render", p(&vm), "-o", p(&a), "--size", "50"])
+            .status
+            .success()
+    );
+    assert!(
+        run(&["render", p(&back), "-o", p(&b), "--size", "50"])
+            .status
+            .success()
+    );
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert_fails(&run(&["export", p(&input)]), 2);
+    assert_fails(&run(&["export", p(&input), "-o", p(&s.path("x.png"))]), 2);
+}
+
+/// An expression heavy enough that brute-force rendering takes a while even
+/// in a debug build, but whose tiles are quick (so Ctrl-C is noticed soon).
+fn heavy_expr() -> String {
+    let mut e = String::from("sqrt(x*x + y*y) - 0.05");
+    for i in 1..40 {
+        let (cx, cy) = ((i as f32 * 0.37).sin() * 0.8, (i as f32 * 0.71).cos() * 0.8);
+        e = format!(
+            "min({e}, sqrt((x - {cx})^2 + (y - {cy})^2) - 0.0{})",
+            i % 9 + 1
+        );
+    }
+    e
+}
+
+#[test]
+fn sigint_leaves_no_trace() {
+    let s = Scratch::new("sigint");
+    let input = s.write("heavy.expr", &heavy_expr());
+    let out = s.write("out.png", "previous picture");
+    let mut child = tapir()
+        .args([
+            "render",
+            p(&input),
+            "-o",
+            p(&out),
+            "--size",
+            "8192",
+            "--no-prune",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("tapir did not stop within 60 s of SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"previous picture");
+    assert_eq!(s.files(), ["heavy.expr", "out.png"]);
+}
+
+#[test]
+fn prospero_renders_exactly() {
+    let Some(vm) = prospero() else { return };
+    let s = Scratch::new("prospero");
+    let render = |name: &str, extra: &[&str]| -> Vec<u8> {
+        let out = s.path(name);
+        let mut args = vec!["render", p(&vm), "-o", p(&out), "--size", "1024"];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read(&out).unwrap()
+    };
+    let one = render("t1.png", &["--threads", "1"]);
+    assert_eq!(black_pixels(&s.path("t1.png")), (132_816, (1024, 1024)));
+    let two = render("t2.png", &["--threads", "2"]);
+    let matcher = render("m.png", &["--dispatch", "match"]);
+    assert!(one == two, "1 and 2 threads differ");
+    assert!(one == matcher, "tail and match dispatch differ");
+}
+
+#[test]
+fn bench_json_lists_every_dispatch() {
+    let s = Scratch::new("bench");
+    let input = s.write("c.expr", CIRCLE);
+    let o = run(&["bench", p(&input), "--size", "128", "--runs", "2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json = stdout(&o);
+    assert!(
+        json.trim_start().starts_with('{') && json.trim_end().ends_with('}'),
+        "{json}"
+    );
+    for key in [
+        "\"tail\"",
+        "\"match\"",
+        "\"trampoline\"",
+        "\"best_ns_per_insn\"",
+        "\"tail_over_match\"",
+        "\"peak_rss_kib\"",
+    ] {
+        assert!(json.contains(key), "{key} missing: {json}");
+    }
+    assert!(json.contains("\"agree\": true"), "{json}");
+    let expected = {
+        let shape = Shape::from_expr(CIRCLE).unwrap();
+        let mask = shape
+            .render_mask(&Grid2::square(128), &EvalOptions::default())
+            .unwrap();
+        mask.iter().filter(|&&b| b).count()
+    };
+    assert!(json.contains(&format!("\"inside\": {expected},")), "{json}");
+    // Peak RSS is a real measurement: a positive number of KiB.
+    let rss = json.split("\"peak_rss_kib\": ").nth(1).unwrap();
+    let kib: u64 = rss
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(kib > 0);
+    // Balanced braces and brackets outside strings.
+    let (mut depth, mut in_str, mut escaped) = (0i32, false, false);
+    for c in json.chars() {
+        match (in_str, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_str = false,
+            (false, _, '"') => in_str = true,
+            (false, _, '{' | '[') => depth += 1,
+            (false, _, '}' | ']') => {
+                depth -= 1;
+                assert!(depth >= 0);
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0);
+    // The table form too.
+    let o = run(&[
+        "bench",
+        p(&input),
+        "--size",
+        "32",
+        "--runs",
+        "1",
+        "--no-brute",
+        "--no-memory",
+        "--threads",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("tail/match"), "{}", stdout(&o));
+}
