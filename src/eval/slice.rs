@@ -10,6 +10,9 @@
 
 use std::simd::StdFloat;
 use std::simd::prelude::*;
+// `select` is a method of this trait, which older std::simd (Debian's rustc
+// 1.96, used for the wasm build) leaves out of the prelude.
+use std::simd::Select;
 
 use super::{Choice, Value};
 
