@@ -23,7 +23,10 @@ impl SourceError {
     /// An error at byte offset `offset` of `src`.
     pub fn at(src: &str, offset: usize, message: impl Into<String>) -> Self {
         let offset = offset.min(src.len());
-        let offset = (0..=offset).rev().find(|&o| src.is_char_boundary(o)).unwrap_or(0);
+        let offset = (0..=offset)
+            .rev()
+            .find(|&o| src.is_char_boundary(o))
+            .unwrap_or(0);
         let line_start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
         let line_end = src[offset..].find('\n').map_or(src.len(), |i| offset + i);
         let line = src[..line_start].matches('\n').count() + 1;

@@ -338,6 +338,9 @@ mod tests {
         let y = g.var(Var::Y);
         let z = g.var(Var::Z);
         let moved = g.remap(acc, [y, y, z]);
-        assert_eq!(g.eval(moved, [5.0, 0.25, 0.0]), g.eval(acc, [0.25, 0.0, 0.0]));
+        assert_eq!(
+            g.eval(moved, [5.0, 0.25, 0.0]),
+            g.eval(acc, [0.25, 0.0, 0.0])
+        );
     }
 }

@@ -93,16 +93,36 @@ macro_rules! for_each_op {
 
 /// Maps an operand-form name from the op list to its [`Form`].
 macro_rules! form_of {
-    (input) => { Form::Input };
-    (constant) => { Form::Constant };
-    (load) => { Form::Load };
-    (store) => { Form::Store };
-    (unary) => { Form::Unary };
-    (binary) => { Form::Binary };
-    (binary_imm) => { Form::BinaryImm };
-    (imm_binary) => { Form::ImmBinary };
-    (choice) => { Form::Choice };
-    (choice_imm) => { Form::ChoiceImm };
+    (input) => {
+        Form::Input
+    };
+    (constant) => {
+        Form::Constant
+    };
+    (load) => {
+        Form::Load
+    };
+    (store) => {
+        Form::Store
+    };
+    (unary) => {
+        Form::Unary
+    };
+    (binary) => {
+        Form::Binary
+    };
+    (binary_imm) => {
+        Form::BinaryImm
+    };
+    (imm_binary) => {
+        Form::ImmBinary
+    };
+    (choice) => {
+        Form::Choice
+    };
+    (choice_imm) => {
+        Form::ChoiceImm
+    };
 }
 
 /// The operand form of an instruction (see [`for_each_op!`]).
@@ -403,7 +423,10 @@ mod tests {
             if let Some(ir) = ir {
                 assert_eq!(ir.math(), Some(MathOp::Binary(b, Operands::ImmReg)));
             }
-            assert_eq!(ir.is_none(), b.is_commutative() || matches!(b, BinaryOp::And | BinaryOp::Or));
+            assert_eq!(
+                ir.is_none(),
+                b.is_commutative() || matches!(b, BinaryOp::And | BinaryOp::Or)
+            );
         }
     }
 

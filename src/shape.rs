@@ -60,12 +60,16 @@ impl Shape {
     pub fn from_graph_with_register_limit(graph: &Graph, root: NodeId, limit: usize) -> Shape {
         let ssa = lower::lower(graph, root);
         let reg = regalloc::allocate(&ssa, limit);
-        Shape { tape: Arc::new(Tape { ssa, reg }) }
+        Shape {
+            tape: Arc::new(Tape { ssa, reg }),
+        }
     }
 
     /// Wraps an existing tape.
     pub fn from_tape(tape: Tape) -> Shape {
-        Shape { tape: Arc::new(tape) }
+        Shape {
+            tape: Arc::new(tape),
+        }
     }
 
     /// Both forms of the tape.

@@ -36,7 +36,12 @@ pub struct Grad {
 impl Grad {
     /// A constant (zero derivatives).
     pub fn constant(v: f32) -> Self {
-        Grad { v, dx: 0.0, dy: 0.0, dz: 0.0 }
+        Grad {
+            v,
+            dx: 0.0,
+            dy: 0.0,
+            dz: 0.0,
+        }
     }
 
     /// The input variable `axis` (0 = x, 1 = y, 2 = z) with value `v`.
@@ -52,13 +57,23 @@ impl Grad {
 
     /// The four components as bits (for exact comparisons).
     pub fn to_bits(self) -> [u32; 4] {
-        [self.v.to_bits(), self.dx.to_bits(), self.dy.to_bits(), self.dz.to_bits()]
+        [
+            self.v.to_bits(),
+            self.dx.to_bits(),
+            self.dy.to_bits(),
+            self.dz.to_bits(),
+        ]
     }
 
     /// Value `v` with derivatives `k · self'`.
     #[inline(always)]
     fn chain(self, v: f32, k: f32) -> Self {
-        Grad { v, dx: self.dx * k, dy: self.dy * k, dz: self.dz * k }
+        Grad {
+            v,
+            dx: self.dx * k,
+            dy: self.dy * k,
+            dz: self.dz * k,
+        }
     }
 
     /// Value `v` with derivatives `ka · a' + kb · b'`.
@@ -76,7 +91,12 @@ impl Grad {
     #[inline(always)]
     fn pick(self, b: Self, v: f32, choose_a: bool) -> Self {
         if v.is_nan() {
-            Grad { v, dx: v, dy: v, dz: v }
+            Grad {
+                v,
+                dx: v,
+                dy: v,
+                dz: v,
+            }
         } else if choose_a {
             self
         } else {
@@ -103,7 +123,10 @@ impl Value for Grad {
         self.chain(-self.v, -1.0)
     }
     fn abs(self) -> Self {
-        self.chain(<f32 as Value>::abs(self.v), if self.v < 0.0 { -1.0 } else { 1.0 })
+        self.chain(
+            <f32 as Value>::abs(self.v),
+            if self.v < 0.0 { -1.0 } else { 1.0 },
+        )
     }
     fn sqrt(self) -> Self {
         let r = <f32 as Value>::sqrt(self.v);
@@ -123,10 +146,16 @@ impl Value for Grad {
         self.chain(t, 1.0 + t * t)
     }
     fn asin(self) -> Self {
-        self.chain(<f32 as Value>::asin(self.v), 1.0 / (1.0 - self.v * self.v).sqrt())
+        self.chain(
+            <f32 as Value>::asin(self.v),
+            1.0 / (1.0 - self.v * self.v).sqrt(),
+        )
     }
     fn acos(self) -> Self {
-        self.chain(<f32 as Value>::acos(self.v), -1.0 / (1.0 - self.v * self.v).sqrt())
+        self.chain(
+            <f32 as Value>::acos(self.v),
+            -1.0 / (1.0 - self.v * self.v).sqrt(),
+        )
     }
     fn atan(self) -> Self {
         self.chain(<f32 as Value>::atan(self.v), 1.0 / (1.0 + self.v * self.v))

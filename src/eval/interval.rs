@@ -38,14 +38,20 @@ impl PartialEq for Interval {
 
 impl Interval {
     /// The interval that contains every value, NaN included.
-    pub const UNKNOWN: Interval = Interval { lo: f32::NAN, hi: f32::NAN };
+    pub const UNKNOWN: Interval = Interval {
+        lo: f32::NAN,
+        hi: f32::NAN,
+    };
 
     /// `[lo, hi]`; [`Interval::UNKNOWN`] if either bound is NaN.
     ///
     /// # Panics
     /// If `lo > hi`.
     pub fn new(lo: f32, hi: f32) -> Self {
-        assert!(!(lo > hi), "interval bounds out of order: [{lo}, {hi}]");
+        assert!(
+            lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Greater),
+            "interval bounds out of order: [{lo}, {hi}]"
+        );
         Self::checked(lo, hi)
     }
 
@@ -56,7 +62,11 @@ impl Interval {
 
     #[inline(always)]
     fn checked(lo: f32, hi: f32) -> Self {
-        if lo.is_nan() || hi.is_nan() { Self::UNKNOWN } else { Interval { lo, hi } }
+        if lo.is_nan() || hi.is_nan() {
+            Self::UNKNOWN
+        } else {
+            Interval { lo, hi }
+        }
     }
 
     /// Lower bound (NaN if unknown).
@@ -96,7 +106,10 @@ impl Interval {
         if self.is_unknown() || o.is_unknown() {
             Self::UNKNOWN
         } else {
-            Interval { lo: self.lo.min(o.lo), hi: self.hi.max(o.hi) }
+            Interval {
+                lo: self.lo.min(o.lo),
+                hi: self.hi.max(o.hi),
+            }
         }
     }
 
@@ -105,7 +118,10 @@ impl Interval {
         if lo.is_nan() || hi.is_nan() {
             return Self::UNKNOWN;
         }
-        Interval { lo: down(lo).max(min), hi: up(hi).min(max) }
+        Interval {
+            lo: down(lo).max(min),
+            hi: up(hi).min(max),
+        }
     }
 
     /// Bounds of `f` on `self`, where `f` is non-decreasing.
@@ -137,12 +153,23 @@ fn periodic(a: Interval, f: fn(f32) -> f32, peak: f64) -> Interval {
     if a.is_unknown() || a.has_inf() {
         return Interval::UNKNOWN;
     }
-    if a.lo.abs() > TRIG_LIMIT || a.hi.abs() > TRIG_LIMIT || f64::from(a.hi) - f64::from(a.lo) >= TAU {
+    if a.lo.abs() > TRIG_LIMIT
+        || a.hi.abs() > TRIG_LIMIT
+        || f64::from(a.hi) - f64::from(a.lo) >= TAU
+    {
         return Interval { lo: -1.0, hi: 1.0 };
     }
     let (fl, fh) = (f(a.lo), f(a.hi));
-    let lo = if hits(a.lo, a.hi, peak + PI, TAU) { -1.0 } else { down(fl.min(fh)).max(-1.0) };
-    let hi = if hits(a.lo, a.hi, peak, TAU) { 1.0 } else { up(fl.max(fh)).min(1.0) };
+    let lo = if hits(a.lo, a.hi, peak + PI, TAU) {
+        -1.0
+    } else {
+        down(fl.min(fh)).max(-1.0)
+    };
+    let hi = if hits(a.lo, a.hi, peak, TAU) {
+        1.0
+    } else {
+        up(fl.max(fh)).min(1.0)
+    };
     Interval { lo, hi }
 }
 
@@ -163,11 +190,18 @@ impl Value for Interval {
     }
 
     fn canonical(self) -> Self {
-        if self.is_unknown() { Self::UNKNOWN } else { self }
+        if self.is_unknown() {
+            Self::UNKNOWN
+        } else {
+            self
+        }
     }
 
     fn neg(self) -> Self {
-        Interval { lo: -self.hi, hi: -self.lo }
+        Interval {
+            lo: -self.hi,
+            hi: -self.lo,
+        }
     }
 
     fn abs(self) -> Self {
@@ -215,7 +249,10 @@ impl Value for Interval {
             || f64::from(self.hi) - f64::from(self.lo) >= PI
             || hits(self.lo, self.hi, FRAC_PI_2, PI)
         {
-            Interval { lo: f32::NEG_INFINITY, hi: f32::INFINITY }
+            Interval {
+                lo: f32::NEG_INFINITY,
+                hi: f32::INFINITY,
+            }
         } else {
             self.increasing(libm::tanf, f32::NEG_INFINITY, f32::INFINITY)
         }
@@ -297,11 +334,23 @@ impl Value for Interval {
 
     fn mul(self, b: Self) -> Self {
         // 0 * inf is NaN.
-        if self.is_unknown() || b.is_unknown() || (self.has_zero() && b.has_inf()) || (b.has_zero() && self.has_inf()) {
+        if self.is_unknown()
+            || b.is_unknown()
+            || (self.has_zero() && b.has_inf())
+            || (b.has_zero() && self.has_inf())
+        {
             return Self::UNKNOWN;
         }
-        let p = [self.lo * b.lo, self.lo * b.hi, self.hi * b.lo, self.hi * b.hi];
-        Self::checked(p.iter().copied().fold(f32::INFINITY, f32::min), p.iter().copied().fold(f32::NEG_INFINITY, f32::max))
+        let p = [
+            self.lo * b.lo,
+            self.lo * b.hi,
+            self.hi * b.lo,
+            self.hi * b.hi,
+        ];
+        Self::checked(
+            p.iter().copied().fold(f32::INFINITY, f32::min),
+            p.iter().copied().fold(f32::NEG_INFINITY, f32::max),
+        )
     }
 
     fn div(self, b: Self) -> Self {
@@ -309,8 +358,16 @@ impl Value for Interval {
         if b.has_zero() || (self.has_inf() && b.has_inf()) || self.is_unknown() {
             return Self::UNKNOWN;
         }
-        let p = [self.lo / b.lo, self.lo / b.hi, self.hi / b.lo, self.hi / b.hi];
-        Self::checked(p.iter().copied().fold(f32::INFINITY, f32::min), p.iter().copied().fold(f32::NEG_INFINITY, f32::max))
+        let p = [
+            self.lo / b.lo,
+            self.lo / b.hi,
+            self.hi / b.lo,
+            self.hi / b.hi,
+        ];
+        Self::checked(
+            p.iter().copied().fold(f32::INFINITY, f32::min),
+            p.iter().copied().fold(f32::NEG_INFINITY, f32::max),
+        )
     }
 
     fn atan2(self, x: Self) -> Self {
@@ -356,8 +413,20 @@ impl Value for Interval {
         let less = self.lo < b.hi;
         let greater = self.hi > b.lo;
         let equal = self.lo <= b.hi && b.lo <= self.hi;
-        let lo = if less { -1.0 } else if equal { 0.0 } else { 1.0 };
-        let hi = if greater { 1.0 } else if equal { 0.0 } else { -1.0 };
+        let lo = if less {
+            -1.0
+        } else if equal {
+            0.0
+        } else {
+            1.0
+        };
+        let hi = if greater {
+            1.0
+        } else if equal {
+            0.0
+        } else {
+            -1.0
+        };
         Interval { lo, hi }
     }
 
@@ -370,7 +439,11 @@ impl Value for Interval {
         let unknown = self.is_unknown() | b.is_unknown();
         let lo = if self.lo < b.lo { self.lo } else { b.lo };
         let hi = if self.hi < b.hi { self.hi } else { b.hi };
-        let v = if unknown { Self::UNKNOWN } else { Interval { lo, hi } };
+        let v = if unknown {
+            Self::UNKNOWN
+        } else {
+            Interval { lo, hi }
+        };
         (v, choice(self.hi < b.lo, b.hi < self.lo))
     }
 
@@ -379,7 +452,11 @@ impl Value for Interval {
         let unknown = self.is_unknown() | b.is_unknown();
         let lo = if self.lo > b.lo { self.lo } else { b.lo };
         let hi = if self.hi > b.hi { self.hi } else { b.hi };
-        let v = if unknown { Self::UNKNOWN } else { Interval { lo, hi } };
+        let v = if unknown {
+            Self::UNKNOWN
+        } else {
+            Interval { lo, hi }
+        };
         (v, choice(self.lo > b.hi, b.lo > self.hi))
     }
 

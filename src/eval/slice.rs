@@ -39,7 +39,12 @@ impl<const N: usize> Lanes<N> {
     /// Applies a vector operation to each group of 16 lanes.
     #[inline(always)]
     fn map(self, f: impl Fn(V) -> V) -> Self {
-        const { assert!(N % W == 0, "Lanes<N> needs N to be a multiple of 16") };
+        const {
+            assert!(
+                N.is_multiple_of(W),
+                "Lanes<N> needs N to be a multiple of 16"
+            )
+        };
         let mut out = [0.0; N];
         for (o, a) in out.chunks_exact_mut(W).zip(self.0.chunks_exact(W)) {
             f(V::from_slice(a)).copy_to_slice(o);
@@ -50,9 +55,18 @@ impl<const N: usize> Lanes<N> {
     /// Applies a vector operation to each group of 16 lane pairs.
     #[inline(always)]
     fn zip(self, b: Self, f: impl Fn(V, V) -> V) -> Self {
-        const { assert!(N % W == 0, "Lanes<N> needs N to be a multiple of 16") };
+        const {
+            assert!(
+                N.is_multiple_of(W),
+                "Lanes<N> needs N to be a multiple of 16"
+            )
+        };
         let mut out = [0.0; N];
-        for ((o, a), b) in out.chunks_exact_mut(W).zip(self.0.chunks_exact(W)).zip(b.0.chunks_exact(W)) {
+        for ((o, a), b) in out
+            .chunks_exact_mut(W)
+            .zip(self.0.chunks_exact(W))
+            .zip(b.0.chunks_exact(W))
+        {
             f(V::from_slice(a), V::from_slice(b)).copy_to_slice(o);
         }
         Lanes(out)
@@ -134,7 +148,13 @@ impl<const N: usize> Value for Lanes<N> {
     }
     #[inline(always)]
     fn not(self) -> Self {
-        self.map(|a| nan_where_nan(a, a.simd_eq(V::splat(0.0)).select(V::splat(1.0), V::splat(0.0))))
+        self.map(|a| {
+            nan_where_nan(
+                a,
+                a.simd_eq(V::splat(0.0))
+                    .select(V::splat(1.0), V::splat(0.0)),
+            )
+        })
     }
     #[inline(always)]
     fn add(self, b: Self) -> Self {
@@ -163,24 +183,39 @@ impl<const N: usize> Value for Lanes<N> {
     #[inline(always)]
     fn compare(self, b: Self) -> Self {
         self.zip(b, |a, b| {
-            let v = a.simd_lt(b).select(V::splat(-1.0), a.simd_gt(b).select(V::splat(1.0), V::splat(0.0)));
+            let v = a.simd_lt(b).select(
+                V::splat(-1.0),
+                a.simd_gt(b).select(V::splat(1.0), V::splat(0.0)),
+            );
             (a.is_nan() | b.is_nan()).select(V::splat(f32::NAN), v)
         })
     }
     #[inline(always)]
     fn min_choice(self, b: Self) -> (Self, Choice) {
-        (self.zip(b, |a, b| nan_where_nan(a, a.simd_lt(b).select(a, b))), Choice::Both)
+        (
+            self.zip(b, |a, b| nan_where_nan(a, a.simd_lt(b).select(a, b))),
+            Choice::Both,
+        )
     }
     #[inline(always)]
     fn max_choice(self, b: Self) -> (Self, Choice) {
-        (self.zip(b, |a, b| nan_where_nan(a, a.simd_gt(b).select(a, b))), Choice::Both)
+        (
+            self.zip(b, |a, b| nan_where_nan(a, a.simd_gt(b).select(a, b))),
+            Choice::Both,
+        )
     }
     #[inline(always)]
     fn and_choice(self, b: Self) -> (Self, Choice) {
-        (self.zip(b, |a, b| a.simd_eq(V::splat(0.0)).select(a, b)), Choice::Both)
+        (
+            self.zip(b, |a, b| a.simd_eq(V::splat(0.0)).select(a, b)),
+            Choice::Both,
+        )
     }
     #[inline(always)]
     fn or_choice(self, b: Self) -> (Self, Choice) {
-        (self.zip(b, |a, b| a.simd_ne(V::splat(0.0)).select(a, b)), Choice::Both)
+        (
+            self.zip(b, |a, b| a.simd_ne(V::splat(0.0)).select(a, b)),
+            Choice::Both,
+        )
     }
 }

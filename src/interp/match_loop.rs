@@ -12,7 +12,12 @@ use crate::tape::Insn;
 ///
 /// # Safety
 /// As for [`super::tail_call::run`].
-pub(super) unsafe fn run<V: Value>(tape: &[Insn], regs: *mut V, ctx: *mut Ctx<V>, mut ch: *mut Choice) {
+pub(super) unsafe fn run<V: Value>(
+    tape: &[Insn],
+    regs: *mut V,
+    ctx: *mut Ctx<V>,
+    mut ch: *mut Choice,
+) {
     let mut ip = tape.as_ptr();
     // SAFETY: a validated tape ends with `Output`, where `step` returns false,
     // so `ip` never leaves the tape.

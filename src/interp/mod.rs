@@ -125,7 +125,13 @@ impl<V: Value> Machine<V> {
     /// # Panics
     /// If `choices` is too short for an interval evaluation.
     #[inline]
-    pub fn run(&mut self, dispatch: Dispatch, tape: &RegTape, vars: [V; 3], choices: &mut [Choice]) -> V {
+    pub fn run(
+        &mut self,
+        dispatch: Dispatch,
+        tape: &RegTape,
+        vars: [V; 3],
+        choices: &mut [Choice],
+    ) -> V {
         if V::RECORDS_CHOICES {
             assert!(
                 choices.len() >= tape.choice_count(),
@@ -137,7 +143,11 @@ impl<V: Value> Machine<V> {
         if self.mem.len() < tape.mem_slots() {
             self.mem.resize(tape.mem_slots(), V::splat(0.0));
         }
-        let mut ctx = Ctx { vars, mem: self.mem.as_mut_ptr(), out: V::splat(f32::NAN) };
+        let mut ctx = Ctx {
+            vars,
+            mem: self.mem.as_mut_ptr(),
+            out: V::splat(f32::NAN),
+        };
         let insns = tape.insns();
         let regs = self.regs.as_mut_ptr();
         let ch = choices.as_mut_ptr();

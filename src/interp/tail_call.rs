@@ -14,7 +14,8 @@ use crate::ops::Op;
 use crate::tape::Insn;
 
 #[cfg(target_arch = "x86_64")]
-type Handler<V> = unsafe extern "rust-preserve-none" fn(*const Insn, *mut V, *mut Ctx<V>, *mut Choice);
+type Handler<V> =
+    unsafe extern "rust-preserve-none" fn(*const Insn, *mut V, *mut Ctx<V>, *mut Choice);
 #[cfg(not(target_arch = "x86_64"))]
 type Handler<V> = unsafe fn(*const Insn, *mut V, *mut Ctx<V>, *mut Choice);
 

@@ -50,7 +50,13 @@ unsafe fn handler<V: Value, const OP: u8>(st: &mut State<V>) -> Next<V> {
     // SAFETY: `st.ip` points into a validated tape, which ends with `Output`,
     // where `step` returns false; so `ip + 1` is only read inside the tape.
     unsafe {
-        if exec::step::<V>(const { Op::ALL[OP as usize] }, *st.ip, st.regs, st.ctx, &mut st.ch) {
+        if exec::step::<V>(
+            const { Op::ALL[OP as usize] },
+            *st.ip,
+            st.regs,
+            st.ctx,
+            &mut st.ch,
+        ) {
             st.ip = st.ip.add(1);
             Next(Some(table::<V>()[(*st.ip).op as usize]))
         } else {
@@ -64,7 +70,12 @@ unsafe fn handler<V: Value, const OP: u8>(st: &mut State<V>) -> Next<V> {
 /// # Safety
 /// As for [`super::tail_call::run`].
 pub(super) unsafe fn run<V: Value>(tape: &[Insn], regs: *mut V, ctx: *mut Ctx<V>, ch: *mut Choice) {
-    let mut st = State { ip: tape.as_ptr(), regs, ctx, ch };
+    let mut st = State {
+        ip: tape.as_ptr(),
+        regs,
+        ctx,
+        ch,
+    };
     // SAFETY: a validated tape is not empty; the rest is the caller's contract.
     unsafe {
         let mut next = table::<V>()[(*st.ip).op as usize];

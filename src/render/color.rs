@@ -43,7 +43,11 @@ pub fn field_grey(v: f32, pixel: f32, spacing: f32) -> u8 {
     let d = v.abs() / spacing;
     // Shade by distance: outside from 0.62 up to 0.95, inside from 0.38 down to 0.08.
     let t = 1.0 - libm::expf(-0.25 * d);
-    let mut g = if v > 0.0 { 0.62 + 0.33 * t } else { 0.38 - 0.30 * t };
+    let mut g = if v > 0.0 {
+        0.62 + 0.33 * t
+    } else {
+        0.38 - 0.30 * t
+    };
     let near_line = (d - d.round()).abs() * spacing < 0.6 * pixel;
     if near_line {
         g += if v > 0.0 { -0.18 } else { 0.18 };
@@ -63,7 +67,12 @@ impl Shape {
     /// assert_eq!(&px[0..8], &[0, 0, 0, 255, 0, 0, 0, 255]);
     /// assert_eq!(&px[8..12], &[255, 255, 255, 255]);
     /// ```
-    pub fn render_rgba(&self, grid: &Grid2, opts: &EvalOptions, mode: ColorMode) -> Result<Vec<u8>, Error> {
+    pub fn render_rgba(
+        &self,
+        grid: &Grid2,
+        opts: &EvalOptions,
+        mode: ColorMode,
+    ) -> Result<Vec<u8>, Error> {
         let greys: Vec<u8> = match mode {
             ColorMode::Bitmap => self
                 .render_mask(grid, opts)?

@@ -23,7 +23,10 @@ pub struct Bounds2 {
 impl Default for Bounds2 {
     /// The square [-1, 1]².
     fn default() -> Self {
-        Bounds2 { min: Point2::new(-1.0, -1.0), max: Point2::new(1.0, 1.0) }
+        Bounds2 {
+            min: Point2::new(-1.0, -1.0),
+            max: Point2::new(1.0, 1.0),
+        }
     }
 }
 
@@ -42,7 +45,10 @@ impl Bounds2 {
                 "bounds {xmin},{xmax},{ymin},{ymax} are empty: need xmin < xmax and ymin < ymax"
             )));
         }
-        Ok(Bounds2 { min: Point2::new(xmin, ymin), max: Point2::new(xmax, ymax) })
+        Ok(Bounds2 {
+            min: Point2::new(xmin, ymin),
+            max: Point2::new(xmax, ymax),
+        })
     }
 
     /// Width and height.
@@ -86,7 +92,13 @@ pub struct Grid2 {
 impl Grid2 {
     /// A grid of `width × height` pixels over `bounds`.
     pub fn new(bounds: Bounds2, width: usize, height: usize) -> Self {
-        Grid2 { bounds, width, height, origin: (0, 0), full: (width, height) }
+        Grid2 {
+            bounds,
+            width,
+            height,
+            origin: (0, 0),
+            full: (width, height),
+        }
     }
 
     /// A square grid of `size × size` pixels over [-1, 1]².

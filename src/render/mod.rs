@@ -117,7 +117,10 @@ impl EvalOptions {
             )));
         }
         if t[0] > 4096 {
-            return Err(Error::Limit(format!("root tile size {} exceeds 4096", t[0])));
+            return Err(Error::Limit(format!(
+                "root tile size {} exceeds 4096",
+                t[0]
+            )));
         }
         Ok(())
     }

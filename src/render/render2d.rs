@@ -76,13 +76,14 @@ impl Worker {
     /// Renders the root tile at pixel `(x0, y0)` into `out` (row-major, a
     /// root tile wide).
     fn root(&mut self, f: &Frame, (x0, y0): (usize, usize), out: &mut [f32]) {
-        if f.opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
-            return;
-        }
         let size = f.sizes[0];
         let w = size.min(f.xs.len() - x0);
         let h = size.min(f.ys.len() - y0);
-        let mut t = Target { out, root: (x0, y0), stride: size };
+        let mut t = Target {
+            out,
+            root: (x0, y0),
+            stride: size,
+        };
         self.tile(f, f.shape.tape(), 0, (x0, y0), (w, h), &mut t);
         if let Some(p) = &f.opts.progress {
             p.0.fetch_add(1, Ordering::Relaxed);
@@ -104,7 +105,18 @@ impl Worker {
     }
 
     /// Renders the `w × h` tile at `pos` with `tape`, at subdivision `level`.
-    fn tile(&mut self, f: &Frame, tape: &Tape, level: usize, pos: (usize, usize), (w, h): (usize, usize), out: &mut Target) {
+    fn tile(
+        &mut self,
+        f: &Frame,
+        tape: &Tape,
+        level: usize,
+        pos: (usize, usize),
+        (w, h): (usize, usize),
+        out: &mut Target,
+    ) {
+        if f.cancelled() {
+            return;
+        }
         if level + 1 == f.sizes.len() {
             self.pixels(f, tape, pos, (w, h), out);
             return;
@@ -115,7 +127,12 @@ impl Worker {
             let y = Interval::new(f.ys[pos.1 + h - 1], f.ys[pos.1]);
             self.choices.clear();
             self.choices.resize(tape.reg.choice_count(), Choice::Both);
-            let v = self.interval.run(self.dispatch, &tape.reg, [x, y, Interval::point(f.z)], &mut self.choices);
+            let v = self.interval.run(
+                self.dispatch,
+                &tape.reg,
+                [x, y, Interval::point(f.z)],
+                &mut self.choices,
+            );
             self.work[0] += 1;
             self.work[1] += tape.reg.len() as u64;
             if self.want == Want::Sign && !v.is_unknown() && (v.hi() < 0.0 || v.lo() >= 0.0) {
@@ -146,7 +163,14 @@ impl Worker {
     }
 
     /// Evaluates every pixel of a tile, `LANES` at a time.
-    fn pixels(&mut self, f: &Frame, tape: &Tape, pos: (usize, usize), (w, h): (usize, usize), out: &mut Target) {
+    fn pixels(
+        &mut self,
+        f: &Frame,
+        tape: &Tape,
+        pos: (usize, usize),
+        (w, h): (usize, usize),
+        out: &mut Target,
+    ) {
         let n = w * h;
         let mut start = 0;
         while start < n {
@@ -159,7 +183,9 @@ impl Worker {
                 ys.0[k] = f.ys[pos.1 + p / w];
             }
             let zs = Lanes([f.z; LANES]);
-            let v = self.slice.run(self.dispatch, &tape.reg, [xs, ys, zs], &mut []);
+            let v = self
+                .slice
+                .run(self.dispatch, &tape.reg, [xs, ys, zs], &mut []);
             self.work[4] += 1;
             self.work[5] += tape.reg.len() as u64;
             for k in 0..count {
@@ -168,6 +194,16 @@ impl Worker {
             }
             start += count;
         }
+    }
+}
+
+impl Frame<'_> {
+    /// True once the render's cancel flag is set.
+    fn cancelled(&self) -> bool {
+        self.opts
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
     }
 }
 
@@ -236,7 +272,7 @@ fn render(shape: &Shape, grid: &Grid2, opts: &EvalOptions, want: Want) -> Result
             }
         }
     })?;
-    if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+    if frame.cancelled() {
         return Err(Error::Interrupted);
     }
     let mut image = vec![0.0f32; grid.len()];
@@ -278,6 +314,9 @@ impl Shape {
     /// without evaluating their pixels; the answer is the same as comparing
     /// [`Shape::eval_grid`] with zero.
     pub fn render_mask(&self, grid: &Grid2, opts: &EvalOptions) -> Result<Vec<bool>, Error> {
-        Ok(render(self, grid, opts, Want::Sign)?.into_iter().map(|v| v < 0.0).collect())
+        Ok(render(self, grid, opts, Want::Sign)?
+            .into_iter()
+            .map(|v| v < 0.0)
+            .collect())
     }
 }

@@ -19,7 +19,9 @@ pub fn lower(graph: &Graph, root: NodeId) -> SsaTape {
     // Gives a node's value number, materialising constants on demand.
     fn value(graph: &Graph, tape: &mut SsaTape, value_of: &mut [u32], id: NodeId) -> u32 {
         if value_of[id.index()] == NONE {
-            let c = graph.const_value(id).expect("operands are lowered before their users");
+            let c = graph
+                .const_value(id)
+                .expect("operands are lowered before their users");
             value_of[id.index()] = tape.push(Op::Const, 0, 0, c.to_bits());
         }
         value_of[id.index()]
@@ -55,7 +57,13 @@ pub fn lower(graph: &Graph, root: NodeId) -> SsaTape {
         value_of[i] = v;
     }
     let out = value(graph, &mut tape, &mut value_of, root);
-    tape.ops.push(SsaOp { op: Op::Output, out: 0, a: out, b: 0, imm: 0 });
+    tape.ops.push(SsaOp {
+        op: Op::Output,
+        out: 0,
+        a: out,
+        b: 0,
+        imm: 0,
+    });
     tape
 }
 

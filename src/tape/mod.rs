@@ -69,7 +69,11 @@ impl RegTape {
         let mut choice_count = 0;
         match insns.last() {
             Some(i) if i.op == Op::Output => {}
-            _ => return Err(Error::Tape("a tape must end with an Output instruction".into())),
+            _ => {
+                return Err(Error::Tape(
+                    "a tape must end with an Output instruction".into(),
+                ));
+            }
         }
         for (n, i) in insns.iter().enumerate() {
             let bad = match i.op {
@@ -78,11 +82,18 @@ impl RegTape {
                 _ => false,
             };
             if bad {
-                return Err(Error::Tape(format!("instruction {n} ({:?}) is out of range", i.op)));
+                return Err(Error::Tape(format!(
+                    "instruction {n} ({:?}) is out of range",
+                    i.op
+                )));
             }
             choice_count += usize::from(i.op.is_choice());
         }
-        Ok(RegTape { insns, mem_slots, choice_count })
+        Ok(RegTape {
+            insns,
+            mem_slots,
+            choice_count,
+        })
     }
 
     /// The instructions.

@@ -73,7 +73,8 @@ impl RegAlloc {
         self.holds = [NONE; REGISTER_COUNT];
         self.touched = [0; REGISTER_COUNT];
         self.free.clear();
-        self.free.extend((0..self.limit as u16).rev().map(|r| r as u8));
+        self.free
+            .extend((0..self.limit as u16).rev().map(|r| r as u8));
         self.free_mem.clear();
         self.mem_slots = 0;
         self.time = 0;
@@ -117,8 +118,16 @@ impl RegAlloc {
             self.free_mem.push(home);
             self.home_of[v] = NONE;
         }
-        let a = if op.op.reads_a() { self.use_value(op.a) } else { 0 };
-        let b = if op.op.reads_b() { self.use_value(op.b) } else { 0 };
+        let a = if op.op.reads_a() {
+            self.use_value(op.a)
+        } else {
+            0
+        };
+        let b = if op.op.reads_b() {
+            self.use_value(op.b)
+        } else {
+            0
+        };
         self.out.push(Insn::new(op.op, out, a, b, op.imm));
     }
 

@@ -41,7 +41,10 @@ impl Simplifier {
 
     /// A workspace allocating into registers `0..limit`.
     pub fn with_register_limit(limit: usize) -> Self {
-        Simplifier { new_id: Vec::new(), alloc: RegAlloc::new(limit) }
+        Simplifier {
+            new_id: Vec::new(),
+            alloc: RegAlloc::new(limit),
+        }
     }
 
     /// Writes into `out` the tape `tape` reduced by `choices` (one per choice
@@ -57,7 +60,8 @@ impl Simplifier {
         self.new_id.resize(ssa.value_count(), NONE);
         let mut ops = std::mem::take(&mut out.ssa.ops);
         ops.clear();
-        self.alloc.begin(ssa.value_count(), std::mem::take(&mut out.reg).into_insns());
+        self.alloc
+            .begin(ssa.value_count(), std::mem::take(&mut out.reg).into_insns());
         let mut count = 0u32;
         let mut choice_count = 0u32;
         let new_id = &mut self.new_id;
@@ -94,7 +98,17 @@ impl Simplifier {
                 Choice::Left => Some(op.a),
                 Choice::Right if op.op.reads_b() => Some(op.b),
                 Choice::Right => {
-                    emit(SsaOp { op: Op::Const, out: n, a: 0, b: 0, imm: op.imm }, &mut ops, &mut self.alloc);
+                    emit(
+                        SsaOp {
+                            op: Op::Const,
+                            out: n,
+                            a: 0,
+                            b: 0,
+                            imm: op.imm,
+                        },
+                        &mut ops,
+                        &mut self.alloc,
+                    );
                     continue;
                 }
                 Choice::Both => None,
@@ -103,12 +117,40 @@ impl Simplifier {
                 Some(s) if new_id[s as usize] == NONE => new_id[s as usize] = n,
                 Some(s) => {
                     let a = new_id[s as usize];
-                    emit(SsaOp { op: Op::Copy, out: n, a, b: 0, imm: 0 }, &mut ops, &mut self.alloc);
+                    emit(
+                        SsaOp {
+                            op: Op::Copy,
+                            out: n,
+                            a,
+                            b: 0,
+                            imm: 0,
+                        },
+                        &mut ops,
+                        &mut self.alloc,
+                    );
                 }
                 None => {
-                    let a = if op.op.reads_a() { fresh(op.a, new_id) } else { 0 };
-                    let b = if op.op.reads_b() { fresh(op.b, new_id) } else { 0 };
-                    emit(SsaOp { op: op.op, out: n, a, b, imm: op.imm }, &mut ops, &mut self.alloc);
+                    let a = if op.op.reads_a() {
+                        fresh(op.a, new_id)
+                    } else {
+                        0
+                    };
+                    let b = if op.op.reads_b() {
+                        fresh(op.b, new_id)
+                    } else {
+                        0
+                    };
+                    emit(
+                        SsaOp {
+                            op: op.op,
+                            out: n,
+                            a,
+                            b,
+                            imm: op.imm,
+                        },
+                        &mut ops,
+                        &mut self.alloc,
+                    );
                 }
             }
         }

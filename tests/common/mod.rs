@@ -9,8 +9,12 @@ use tapir::ops::{BinaryOp, UnaryOp};
 
 /// Runs `test` on `cases` inputs drawn from `strategy`, with a fixed seed so
 /// that every run of the suite checks the same cases.
-pub fn check<S: Strategy>(name: &str, cases: u32, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
-where
+pub fn check<S: Strategy>(
+    name: &str,
+    cases: u32,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) where
     S::Value: std::fmt::Debug,
 {
     let mut seed = [0u8; 32];
@@ -18,9 +22,17 @@ where
         seed[i % 32] ^= b;
     }
     // TAPIR_PROPTEST_SCALE=N runs N times as many cases (for deeper searches).
-    let scale: u32 = std::env::var("TAPIR_PROPTEST_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
-    let config = Config { cases: cases.saturating_mul(scale), failure_persistence: None, ..Config::default() };
-    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let scale: u32 = std::env::var("TAPIR_PROPTEST_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    let config = Config {
+        cases: cases.saturating_mul(scale),
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
     if let Err(e) = runner.run(&strategy, test) {
         panic!("{name}: {e}");
     }
@@ -47,8 +59,13 @@ pub struct Recipe {
 
 /// Random recipes of up to `max_len` steps.
 pub fn recipe(max_len: usize, constants: bool) -> impl Strategy<Value = Recipe> {
-    let c = if constants { special_f32().boxed() } else { (-3.0f32..3.0).boxed() };
-    prop::collection::vec((any::<u8>(), any::<u16>(), any::<u16>(), c), 1..max_len).prop_map(|steps| Recipe { steps })
+    let c = if constants {
+        special_f32().boxed()
+    } else {
+        (-3.0f32..3.0).boxed()
+    };
+    prop::collection::vec((any::<u8>(), any::<u16>(), any::<u16>(), c), 1..max_len)
+        .prop_map(|steps| Recipe { steps })
 }
 
 impl Recipe {
@@ -59,7 +76,9 @@ impl Recipe {
         let unary = UnaryOp::ALL;
         let binary = BinaryOp::ALL;
         for &(kind, a, b, c) in &self.steps {
-            let pick = |i: u16, nodes: &[NodeId]| nodes[nodes.len() - 1 - (i as usize % nodes.len().min(8))];
+            let pick = |i: u16, nodes: &[NodeId]| {
+                nodes[nodes.len() - 1 - (i as usize % nodes.len().min(8))]
+            };
             let (na, nb) = (pick(a, &nodes), pick(b, &nodes));
             let k = kind as usize % (unary.len() + 2 * binary.len() + 1);
             let node = if k < unary.len() {
@@ -69,7 +88,11 @@ impl Recipe {
             } else if k < unary.len() + 2 * binary.len() {
                 let cn = g.constant(c);
                 let op = binary[k - unary.len() - binary.len()];
-                if a % 2 == 0 { g.binary(op, na, cn) } else { g.binary(op, cn, na) }
+                if a % 2 == 0 {
+                    g.binary(op, na, cn)
+                } else {
+                    g.binary(op, cn, na)
+                }
             } else {
                 g.constant(c)
             };
@@ -89,8 +112,17 @@ pub struct Csg {
 }
 
 pub fn csg(max_parts: usize) -> impl Strategy<Value = Csg> {
-    prop::collection::vec((any::<u8>(), -1.0f32..1.0, -1.0f32..1.0, 0.05f32..0.6, 0.05f32..0.6), 1..max_parts)
-        .prop_map(|parts| Csg { parts })
+    prop::collection::vec(
+        (
+            any::<u8>(),
+            -1.0f32..1.0,
+            -1.0f32..1.0,
+            0.05f32..0.6,
+            0.05f32..0.6,
+        ),
+        1..max_parts,
+    )
+    .prop_map(|parts| Csg { parts })
 }
 
 impl Csg {
@@ -147,7 +179,10 @@ pub fn prospero() -> Option<String> {
     match std::fs::read_to_string(&p) {
         Ok(s) => Some(s),
         Err(_) => {
-            eprintln!("SKIPPED: {} is absent; prospero checks not run", p.display());
+            eprintln!(
+                "SKIPPED: {} is absent; prospero checks not run",
+                p.display()
+            );
             None
         }
     }
