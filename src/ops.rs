@@ -175,6 +175,20 @@ macro_rules! define_op_enum {
 
             const FORMS: [Form; Op::COUNT] = [Form::Output, $(form_of!($form),)*];
 
+            /// The opcode in the low 6 bits of an instruction's code byte
+            /// (see [`crate::tape::Insn`]); codes beyond the set read as `Output`.
+            #[inline(always)]
+            #[allow(non_upper_case_globals)]
+            pub const fn from_code(code: u8) -> Op {
+                const OUT: u8 = Op::$out as u8;
+                $(const $name: u8 = Op::$name as u8;)*
+                match code & 63 {
+                    OUT => Op::$out,
+                    $($name => Op::$name,)*
+                    _ => Op::$out,
+                }
+            }
+
             /// The operand form, as written in the op list.
             #[inline(always)]
             pub const fn form(self) -> Form {
@@ -184,6 +198,11 @@ macro_rules! define_op_enum {
     };
 }
 for_each_op!(define_op_enum);
+
+const _: () = assert!(
+    Op::COUNT <= 64,
+    "opcodes must fit in 6 bits (see tape::Insn)"
+);
 
 impl Op {
     /// True for instructions whose interval evaluation records a [`crate::eval::Choice`].

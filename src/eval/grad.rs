@@ -108,6 +108,12 @@ impl Grad {
 // The value parts call the point evaluator's arithmetic through the trait:
 // `f32`'s inherent methods would use the platform's libm instead.
 impl Value for Grad {
+    type Forward = ();
+    const FORWARDS: bool = false;
+    fn forward(self) {}
+    fn unforward((): ()) -> Self {
+        Grad::constant(0.0)
+    }
     fn splat(c: f32) -> Self {
         Grad::constant(c)
     }

@@ -183,6 +183,16 @@ fn choice(left: bool, right: bool) -> Choice {
 
 impl Value for Interval {
     const RECORDS_CHOICES: bool = true;
+    type Forward = Interval;
+    const FORWARDS: bool = true;
+    #[inline(always)]
+    fn forward(self) -> Interval {
+        self
+    }
+    #[inline(always)]
+    fn unforward(f: Interval) -> Interval {
+        f
+    }
 
     #[inline(always)]
     fn splat(c: f32) -> Self {

@@ -76,6 +76,19 @@ pub trait Value: Copy + Send + Sync + 'static {
     /// Whether evaluation records [`Choice`]s (only intervals do).
     const RECORDS_CHOICES: bool = false;
 
+    /// What the tail-call interpreter forwards from one instruction to the
+    /// next in machine registers: `Self` for small values, `()` for values
+    /// too large to pass in registers (which are then always read from the
+    /// register file).
+    type Forward: Copy;
+    /// Whether [`Value::Forward`] carries the value.
+    const FORWARDS: bool;
+    /// The value as forwarded.
+    fn forward(self) -> Self::Forward;
+    /// The value back from its forwarded form (only called when
+    /// [`Value::FORWARDS`]).
+    fn unforward(f: Self::Forward) -> Self;
+
     /// The value of a constant.
     fn splat(c: f32) -> Self;
     /// The same value with every NaN replaced by `f32::NAN`. Results pass

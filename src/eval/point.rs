@@ -11,6 +11,16 @@ use super::{Choice, Value};
 const NAN: f32 = f32::NAN;
 
 impl Value for f32 {
+    type Forward = f32;
+    const FORWARDS: bool = true;
+    #[inline(always)]
+    fn forward(self) -> f32 {
+        self
+    }
+    #[inline(always)]
+    fn unforward(f: f32) -> f32 {
+        f
+    }
     #[inline(always)]
     fn splat(c: f32) -> Self {
         c

@@ -105,6 +105,14 @@ macro_rules! per_lane {
 }
 
 impl<const N: usize> Value for Lanes<N> {
+    type Forward = ();
+    const FORWARDS: bool = false;
+    #[inline(always)]
+    fn forward(self) {}
+    #[inline(always)]
+    fn unforward((): ()) -> Self {
+        Self::splat(0.0)
+    }
     #[inline(always)]
     fn splat(c: f32) -> Self {
         Lanes([c; N])

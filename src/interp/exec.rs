@@ -4,13 +4,23 @@
 //! [`step`] is generated from [`crate::for_each_op!`]: one match arm per
 //! instruction, each calling the operand-form helper named in the op list with
 //! the [`Value`] method that gives the meaning. The three dispatchers call it:
-//! the match loop with the opcode it just read, the tail-call and trampoline
-//! handlers with their opcode as a constant, so the match folds away.
+//! the match loop and the trampoline with the opcode they read, the tail-call
+//! handlers with their whole code byte as a constant, so the match (and the
+//! forwarding mode, below) fold away.
+//!
+//! Forwarding: every step returns the value it wrote, and takes the value
+//! the previous step wrote (`fwd`). When the code's forwarding bits say an
+//! operand is that value (see [`crate::tape::Insn`]) and the value type
+//! forwards ([`Value::FORWARDS`]), the operand is taken from `fwd` — a machine
+//! register in the tail-call interpreter — rather than loaded back from the
+//! register file. The register file is written either way, so ignoring the
+//! bits (as the match loop and trampoline do, passing mode 0) gives the same
+//! results.
 
 use super::Ctx;
 use crate::eval::{Choice, Value};
 use crate::ops::Op;
-use crate::tape::Insn;
+use crate::tape::{FORWARD_A, FORWARD_B, Insn};
 
 /// Register `r` of the file at `regs`.
 ///
@@ -23,86 +33,132 @@ unsafe fn reg<V>(regs: *mut V, r: u8) -> *mut V {
     unsafe { regs.add(r as usize) }
 }
 
+/// The operands of one instruction, as a step sees them.
+struct Args<V: Value> {
+    i: Insn,
+    mode: u8,
+    fwd: V::Forward,
+    regs: *mut V,
+}
+
+impl<V: Value> Args<V> {
+    /// Operand `a`: forwarded, or read from the register file.
+    #[inline(always)]
+    unsafe fn a(&self) -> V {
+        if V::FORWARDS && self.mode & FORWARD_A != 0 {
+            V::unforward(self.fwd)
+        } else {
+            // SAFETY: register indices are always in range (see `reg`).
+            unsafe { *reg(self.regs, self.i.a) }
+        }
+    }
+
+    /// Operand `b`: forwarded, or read from the register file.
+    #[inline(always)]
+    unsafe fn b(&self) -> V {
+        if V::FORWARDS && self.mode & FORWARD_B != 0 {
+            V::unforward(self.fwd)
+        } else {
+            // SAFETY: register indices are always in range (see `reg`).
+            unsafe { *reg(self.regs, self.i.b) }
+        }
+    }
+
+    /// The immediate as a value.
+    #[inline(always)]
+    fn imm(&self) -> V {
+        V::splat(f32::from_bits(self.i.imm))
+    }
+
+    /// Writes the result to register `out` and returns it for forwarding.
+    #[inline(always)]
+    unsafe fn write(&self, v: V) -> V::Forward {
+        // SAFETY: register indices are always in range (see `reg`).
+        unsafe { *reg(self.regs, self.i.out) = v };
+        v.forward()
+    }
+}
+
 #[inline(always)]
-unsafe fn input<V: Value>(i: Insn, regs: *mut V, ctx: *mut Ctx<V>, _: &mut *mut Choice) {
+unsafe fn input<V: Value>(x: &Args<V>, ctx: *mut Ctx<V>, _: &mut *mut Choice) -> V::Forward {
     // SAFETY: a validated tape's `Input` names variable 0, 1 or 2 in `imm`.
-    unsafe { *reg(regs, i.out) = *(*ctx).vars.as_ptr().add(i.imm as usize) }
+    unsafe { x.write(*(*ctx).vars.as_ptr().add(x.i.imm as usize)) }
 }
 
 #[inline(always)]
-unsafe fn constant<V: Value>(i: Insn, regs: *mut V, _: *mut Ctx<V>, _: &mut *mut Choice) {
-    // SAFETY: register indices are always in range (see `reg`).
-    unsafe { *reg(regs, i.out) = V::splat(f32::from_bits(i.imm)) }
+unsafe fn constant<V: Value>(x: &Args<V>, _: *mut Ctx<V>, _: &mut *mut Choice) -> V::Forward {
+    // SAFETY: see `Args::write`.
+    unsafe { x.write(x.imm()) }
 }
 
 #[inline(always)]
-unsafe fn load<V: Value>(i: Insn, regs: *mut V, ctx: *mut Ctx<V>, _: &mut *mut Choice) {
+unsafe fn load<V: Value>(x: &Args<V>, ctx: *mut Ctx<V>, _: &mut *mut Choice) -> V::Forward {
     // SAFETY: a validated tape's memory slots are below `mem_slots`, and the
-    // caller provides at least that many (checked in `interp::run`).
-    unsafe { *reg(regs, i.out) = *(*ctx).mem.add(i.imm as usize) }
+    // caller provides at least that many (checked in `Machine::run`).
+    unsafe { x.write(*(*ctx).mem.add(x.i.imm as usize)) }
 }
 
 #[inline(always)]
-unsafe fn store<V: Value>(i: Insn, regs: *mut V, ctx: *mut Ctx<V>, _: &mut *mut Choice) {
-    // SAFETY: as for `load`.
-    unsafe { *(*ctx).mem.add(i.imm as usize) = *reg(regs, i.a) }
+unsafe fn store<V: Value>(x: &Args<V>, ctx: *mut Ctx<V>, _: &mut *mut Choice) -> V::Forward {
+    // SAFETY: as for `load`; register indices are always in range.
+    unsafe {
+        let v = x.a();
+        *(*ctx).mem.add(x.i.imm as usize) = v;
+        // Nothing is written to a register: the next instruction never
+        // forwards from a store (see `RegTape::new`).
+        x.fwd
+    }
 }
 
 #[inline(always)]
 unsafe fn unary<V: Value>(
-    i: Insn,
-    regs: *mut V,
+    x: &Args<V>,
     _: *mut Ctx<V>,
     _: &mut *mut Choice,
     f: impl Fn(V) -> V,
-) {
-    // SAFETY: register indices are always in range (see `reg`).
-    unsafe { *reg(regs, i.out) = f(*reg(regs, i.a)) }
+) -> V::Forward {
+    // SAFETY: see `Args`.
+    unsafe { x.write(f(x.a())) }
 }
 
 #[inline(always)]
 unsafe fn binary<V: Value>(
-    i: Insn,
-    regs: *mut V,
+    x: &Args<V>,
     _: *mut Ctx<V>,
     _: &mut *mut Choice,
     f: impl Fn(V, V) -> V,
-) {
-    // SAFETY: register indices are always in range (see `reg`).
-    unsafe { *reg(regs, i.out) = f(*reg(regs, i.a), *reg(regs, i.b)) }
+) -> V::Forward {
+    // SAFETY: see `Args`.
+    unsafe { x.write(f(x.a(), x.b())) }
 }
 
 #[inline(always)]
 unsafe fn binary_imm<V: Value>(
-    i: Insn,
-    regs: *mut V,
+    x: &Args<V>,
     _: *mut Ctx<V>,
     _: &mut *mut Choice,
     f: impl Fn(V, V) -> V,
-) {
-    let imm = V::splat(f32::from_bits(i.imm));
-    // SAFETY: register indices are always in range (see `reg`).
-    unsafe { *reg(regs, i.out) = f(*reg(regs, i.a), imm) }
+) -> V::Forward {
+    // SAFETY: see `Args`.
+    unsafe { x.write(f(x.a(), x.imm())) }
 }
 
 #[inline(always)]
 unsafe fn imm_binary<V: Value>(
-    i: Insn,
-    regs: *mut V,
+    x: &Args<V>,
     _: *mut Ctx<V>,
     _: &mut *mut Choice,
     f: impl Fn(V, V) -> V,
-) {
-    let imm = V::splat(f32::from_bits(i.imm));
-    // SAFETY: register indices are always in range (see `reg`).
-    unsafe { *reg(regs, i.out) = f(imm, *reg(regs, i.a)) }
+) -> V::Forward {
+    // SAFETY: see `Args`.
+    unsafe { x.write(f(x.imm(), x.a())) }
 }
 
 /// Stores a choice and advances the cursor (interval evaluation only).
 ///
 /// # Safety
 /// The choice buffer holds one entry per choice instruction of the tape
-/// (checked in `interp::run`), and each instruction runs once.
+/// (checked in `Machine::run`), and each instruction runs once.
 #[inline(always)]
 unsafe fn record<V: Value>(ch: &mut *mut Choice, c: Choice) {
     if V::RECORDS_CHOICES {
@@ -116,64 +172,65 @@ unsafe fn record<V: Value>(ch: &mut *mut Choice, c: Choice) {
 
 #[inline(always)]
 unsafe fn choice<V: Value>(
-    i: Insn,
-    regs: *mut V,
+    x: &Args<V>,
     _: *mut Ctx<V>,
     ch: &mut *mut Choice,
     f: impl Fn(V, V) -> (V, Choice),
-) {
-    // SAFETY: register indices are always in range (see `reg`); `record` as documented.
+) -> V::Forward {
+    // SAFETY: see `Args` and `record`.
     unsafe {
-        let (v, c) = f(*reg(regs, i.a), *reg(regs, i.b));
-        *reg(regs, i.out) = v;
+        let (v, c) = f(x.a(), x.b());
         record::<V>(ch, c);
+        x.write(v)
     }
 }
 
 #[inline(always)]
 unsafe fn choice_imm<V: Value>(
-    i: Insn,
-    regs: *mut V,
+    x: &Args<V>,
     _: *mut Ctx<V>,
     ch: &mut *mut Choice,
     f: impl Fn(V, V) -> (V, Choice),
-) {
-    let imm = V::splat(f32::from_bits(i.imm));
-    // SAFETY: register indices are always in range (see `reg`); `record` as documented.
+) -> V::Forward {
+    // SAFETY: see `Args` and `record`.
     unsafe {
-        let (v, c) = f(*reg(regs, i.a), imm);
-        *reg(regs, i.out) = v;
+        let (v, c) = f(x.a(), x.imm());
         record::<V>(ch, c);
+        x.write(v)
     }
 }
 
 macro_rules! define_step {
     (output: $out:ident; ops: $($name:ident = $form:ident($($method:ident)?);)*) => {
-        /// Executes instruction `i` (whose opcode is `op`); returns false after
-        /// `Output`, which stores the result in `ctx.out`.
+        /// Executes instruction `i`, whose code byte is `code` (opcode and
+        /// forwarding mode; pass the plain opcode to ignore forwarding), given
+        /// the value the previous instruction wrote. Returns the value this
+        /// one wrote, or `None` after `Output`, which stores the result in
+        /// `ctx.out`.
         ///
         /// # Safety
-        /// `i` comes from a validated tape, `regs` is a full register file and
-        /// `ctx`/`ch` satisfy the conditions checked in `interp::run`.
+        /// `i` comes from a validated tape, `regs` is a full register file,
+        /// `ctx`/`ch` satisfy the conditions checked in `Machine::run`, and
+        /// when `code` has forwarding bits, `fwd` is the previous
+        /// instruction's result.
         #[inline(always)]
         pub(super) unsafe fn step<V: Value>(
-            op: Op,
+            code: u8,
             i: Insn,
             regs: *mut V,
             ctx: *mut Ctx<V>,
             ch: &mut *mut Choice,
-        ) -> bool {
+            fwd: V::Forward,
+        ) -> Option<V::Forward> {
+            let x = Args { i, mode: code, fwd, regs };
             // SAFETY: forwarded from this function's contract.
             unsafe {
-                match op {
+                match Op::from_code(code) {
                     Op::$out => {
-                        (*ctx).out = (*reg(regs, i.a)).canonical();
-                        false
+                        (*ctx).out = x.a().canonical();
+                        None
                     }
-                    $(Op::$name => {
-                        $form::<V>(i, regs, ctx, ch $(, V::$method)?);
-                        true
-                    })*
+                    $(Op::$name => Some($form::<V>(&x, ctx, ch $(, V::$method)?)),)*
                 }
             }
         }

@@ -6,7 +6,7 @@
 
 use super::{Ctx, exec};
 use crate::eval::{Choice, Value};
-use crate::tape::Insn;
+use crate::tape::{Insn, OPCODE_MASK};
 
 /// Runs a tape from its first instruction.
 ///
@@ -19,12 +19,15 @@ pub(super) unsafe fn run<V: Value>(
     mut ch: *mut Choice,
 ) {
     let mut ip = tape.as_ptr();
-    // SAFETY: a validated tape ends with `Output`, where `step` returns false,
-    // so `ip` never leaves the tape.
+    // Plain opcodes (forwarding bits masked off): every operand is read from
+    // the register file, so the forwarded value is never used.
+    let fwd = V::splat(0.0).forward();
+    // SAFETY: a validated tape ends with `Output`, where `step` returns
+    // `None`, so `ip` never leaves the tape.
     unsafe {
         loop {
             let i = *ip;
-            if !exec::step::<V>(i.op, i, regs, ctx, &mut ch) {
+            if exec::step::<V>(i.code & OPCODE_MASK, i, regs, ctx, &mut ch, fwd).is_none() {
                 return;
             }
             ip = ip.add(1);

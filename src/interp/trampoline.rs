@@ -7,7 +7,7 @@
 use super::{Ctx, exec};
 use crate::eval::{Choice, Value};
 use crate::ops::Op;
-use crate::tape::Insn;
+use crate::tape::{Insn, OPCODE_MASK};
 
 /// Interpreter state, passed by reference between handlers.
 struct State<V> {
@@ -47,18 +47,14 @@ fn table<V: Value>() -> &'static [Handler<V>; Op::COUNT] {
 /// # Safety
 /// As for [`run`].
 unsafe fn handler<V: Value, const OP: u8>(st: &mut State<V>) -> Next<V> {
+    // Plain opcodes: no forwarding between handlers.
+    let fwd = V::splat(0.0).forward();
     // SAFETY: `st.ip` points into a validated tape, which ends with `Output`,
-    // where `step` returns false; so `ip + 1` is only read inside the tape.
+    // where `step` returns `None`; so `ip + 1` is only read inside the tape.
     unsafe {
-        if exec::step::<V>(
-            const { Op::ALL[OP as usize] },
-            *st.ip,
-            st.regs,
-            st.ctx,
-            &mut st.ch,
-        ) {
+        if exec::step::<V>(OP, *st.ip, st.regs, st.ctx, &mut st.ch, fwd).is_some() {
             st.ip = st.ip.add(1);
-            Next(Some(table::<V>()[(*st.ip).op as usize]))
+            Next(Some(table::<V>()[((*st.ip).code & OPCODE_MASK) as usize]))
         } else {
             Next(None)
         }
@@ -78,7 +74,7 @@ pub(super) unsafe fn run<V: Value>(tape: &[Insn], regs: *mut V, ctx: *mut Ctx<V>
     };
     // SAFETY: a validated tape is not empty; the rest is the caller's contract.
     unsafe {
-        let mut next = table::<V>()[(*st.ip).op as usize];
+        let mut next = table::<V>()[((*st.ip).code & OPCODE_MASK) as usize];
         while let Some(h) = next(&mut st).0 {
             next = h;
         }

@@ -25,11 +25,18 @@ pub const REGISTER_COUNT: usize = 256;
 ///
 /// `imm` holds an `f32` (as bits) for constant and immediate forms, a spill
 /// slot for `Load`/`Store`, and the variable (0 = x, 1 = y, 2 = z) for `Input`.
+///
+/// The code byte holds the opcode in its low 6 bits and, in its high 2 bits,
+/// the *forwarding mode* set by [`RegTape::new`]: bit 6 when operand `a` is
+/// the register the previous instruction wrote, bit 7 likewise for `b`. The
+/// tail-call interpreter passes each result to the next handler in a machine
+/// register and reads such operands from there instead of from the register
+/// file (see `interp/tail_call.rs`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[repr(C, align(8))]
 pub struct Insn {
-    /// What to do.
-    pub op: Op,
+    /// Opcode (low 6 bits) and forwarding mode (high 2 bits).
+    pub(crate) code: u8,
     /// Register written.
     pub out: u8,
     /// First register read.
@@ -40,10 +47,29 @@ pub struct Insn {
     pub imm: u32,
 }
 
+/// The opcode bits of an instruction's code byte.
+pub(crate) const OPCODE_MASK: u8 = 63;
+/// Forwarding mode bit: operand `a` is the previous instruction's result.
+pub(crate) const FORWARD_A: u8 = 1 << 6;
+/// Forwarding mode bit: operand `b` is the previous instruction's result.
+pub(crate) const FORWARD_B: u8 = 1 << 7;
+
 impl Insn {
     /// An instruction; unused fields are zero.
     pub fn new(op: Op, out: u8, a: u8, b: u8, imm: u32) -> Self {
-        Insn { op, out, a, b, imm }
+        Insn {
+            code: op as u8,
+            out,
+            a,
+            b,
+            imm,
+        }
+    }
+
+    /// What the instruction does.
+    #[inline(always)]
+    pub fn op(self) -> Op {
+        Op::from_code(self.code)
     }
 }
 
@@ -56,38 +82,61 @@ impl Insn {
 ///
 /// Register indices are `u8` and the register file has 256 entries, so they
 /// need no check.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RegTape {
     insns: Vec<Insn>,
     mem_slots: usize,
     choice_count: usize,
 }
 
+impl Default for RegTape {
+    /// The tape that returns register 0 (zero in a fresh machine).
+    fn default() -> Self {
+        RegTape {
+            insns: vec![Insn::new(Op::Output, 0, 0, 0, 0)],
+            mem_slots: 0,
+            choice_count: 0,
+        }
+    }
+}
+
 impl RegTape {
-    /// Validates `insns` as a tape using `mem_slots` spill slots.
-    pub fn new(insns: Vec<Insn>, mem_slots: usize) -> Result<Self, Error> {
+    /// Validates `insns` as a tape using `mem_slots` spill slots, and sets
+    /// each instruction's forwarding mode.
+    pub fn new(mut insns: Vec<Insn>, mem_slots: usize) -> Result<Self, Error> {
         let mut choice_count = 0;
         match insns.last() {
-            Some(i) if i.op == Op::Output => {}
+            Some(i) if i.op() == Op::Output => {}
             _ => {
                 return Err(Error::Tape(
                     "a tape must end with an Output instruction".into(),
                 ));
             }
         }
-        for (n, i) in insns.iter().enumerate() {
-            let bad = match i.op {
+        // The register the previous instruction wrote, if it wrote one.
+        let mut prev: Option<u8> = None;
+        for (n, i) in insns.iter_mut().enumerate() {
+            let op = i.op();
+            let bad = match op {
                 Op::Input => i.imm > 2,
                 Op::Load | Op::Store => i.imm as usize >= mem_slots,
                 _ => false,
             };
             if bad {
                 return Err(Error::Tape(format!(
-                    "instruction {n} ({:?}) is out of range",
-                    i.op
+                    "instruction {n} ({op:?}) is out of range"
                 )));
             }
-            choice_count += usize::from(i.op.is_choice());
+            choice_count += usize::from(op.is_choice());
+            let mut code = op as u8;
+            if op.reads_a() && Some(i.a) == prev {
+                code |= FORWARD_A;
+            }
+            if op.reads_b() && Some(i.b) == prev {
+                code |= FORWARD_B;
+            }
+            i.code = code;
+            prev = op.writes_out().then_some(i.out);
         }
         Ok(RegTape {
             insns,
@@ -127,13 +176,14 @@ impl RegTape {
             .iter()
             .map(|i| {
                 let mut m = 0;
-                if i.op.writes_out() {
+                let op = i.op();
+                if op.writes_out() {
                     m = m.max(i.out as usize + 1);
                 }
-                if i.op.reads_a() {
+                if op.reads_a() {
                     m = m.max(i.a as usize + 1);
                 }
-                if i.op.reads_b() {
+                if op.reads_b() {
                     m = m.max(i.b as usize + 1);
                 }
                 m
