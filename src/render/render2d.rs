@@ -43,9 +43,43 @@ struct Worker {
     choices: Vec<Choice>,
     simplifier: Simplifier,
     /// One pruned tape per subdivision level.
-    tapes: Vec<Tape>,
+    tapes: Vec<Option<Tape>>,
     /// Work counters, in [`RenderStats`] field order.
     work: [u64; 7],
+}
+
+thread_local! {
+    /// Workers not in use on this thread.
+    static IDLE: std::cell::RefCell<Vec<Worker>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A worker borrowed from its thread's idle list (see [`Worker::lease`]).
+struct Lease(Option<Worker>);
+
+impl std::ops::Deref for Lease {
+    type Target = Worker;
+    fn deref(&self) -> &Worker {
+        self.0
+            .as_ref()
+            .expect("a lease holds its worker until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Lease {
+    fn deref_mut(&mut self) -> &mut Worker {
+        self.0
+            .as_mut()
+            .expect("a lease holds its worker until dropped")
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(w) = self.0.take() {
+            // At thread exit the list may be gone; the worker is then freed.
+            let _ = IDLE.try_with(|idle| idle.borrow_mut().push(w));
+        }
+    }
 }
 
 /// One render's fixed inputs.
@@ -59,18 +93,32 @@ struct Frame<'a> {
 }
 
 impl Worker {
-    fn new(opts: &EvalOptions, want: Want, levels: usize) -> Self {
+    fn new() -> Self {
         Worker {
-            dispatch: opts.dispatch,
-            prune: opts.prune,
-            want,
+            dispatch: Dispatch::default(),
+            prune: true,
+            want: Want::Values,
             interval: Machine::new(),
             slice: Machine::new(),
             choices: Vec::new(),
             simplifier: Simplifier::new(),
-            tapes: vec![Tape::default(); levels],
+            tapes: Vec::new(),
             work: [0; 7],
         }
+    }
+
+    /// A worker for this thread, set up for one render: the thread's idle
+    /// worker if it has one (so its buffers, already grown, are reused from
+    /// render to render), else a new one. It returns to the thread when
+    /// dropped.
+    fn lease(opts: &EvalOptions, want: Want, levels: usize) -> Lease {
+        let mut w = IDLE.with_borrow_mut(Vec::pop).unwrap_or_else(Worker::new);
+        w.dispatch = opts.dispatch;
+        w.prune = opts.prune;
+        w.want = want;
+        w.tapes.resize_with(levels, || Some(Tape::default()));
+        w.work = [0; 7];
+        Lease(Some(w))
     }
 
     /// Renders the root tile at pixel `(x0, y0)` into `out` (row-major, a
@@ -142,7 +190,7 @@ impl Worker {
                 return;
             }
             if self.choices.iter().any(|&c| c != Choice::Both) {
-                let mut child = std::mem::take(&mut self.tapes[level]);
+                let mut child = self.tapes[level].take().unwrap_or_default();
                 self.simplifier.simplify(tape, &self.choices, &mut child);
                 self.work[2] += 1;
                 self.work[3] += tape.ssa.len() as u64;
@@ -158,7 +206,7 @@ impl Worker {
             }
         }
         if let Some(child) = pruned {
-            self.tapes[level] = child;
+            self.tapes[level] = Some(child);
         }
     }
 
@@ -260,13 +308,13 @@ fn render(shape: &Shape, grid: &Grid2, opts: &EvalOptions, want: Want) -> Result
         {
             use rayon::prelude::*;
             tiled.par_chunks_mut(root * root).zip(&tiles).for_each_init(
-                || Worker::new(opts, want, levels),
+                || Worker::lease(opts, want, levels),
                 |w, (chunk, &t)| w.root(&frame, t, chunk),
             );
         }
         #[cfg(not(feature = "parallel"))]
         {
-            let mut w = Worker::new(opts, want, levels);
+            let mut w = Worker::lease(opts, want, levels);
             for (chunk, &t) in tiled.chunks_mut(root * root).zip(&tiles) {
                 w.root(&frame, t, chunk);
             }

@@ -14,7 +14,7 @@
 //! so steady-state pruning does not allocate.
 
 use super::regalloc::RegAlloc;
-use super::{REGISTER_COUNT, SsaOp, Tape};
+use super::{Insn, REGISTER_COUNT, SsaOp, Tape};
 use crate::eval::Choice;
 use crate::ops::Op;
 
@@ -25,6 +25,8 @@ const NONE: u32 = u32::MAX;
 pub struct Simplifier {
     new_id: Vec<u32>,
     alloc: RegAlloc,
+    /// The instruction buffer of the last tape replaced, reused next time.
+    spare: Vec<Insn>,
 }
 
 impl Default for Simplifier {
@@ -44,6 +46,7 @@ impl Simplifier {
         Simplifier {
             new_id: Vec::new(),
             alloc: RegAlloc::new(limit),
+            spare: Vec::new(),
         }
     }
 
@@ -61,7 +64,7 @@ impl Simplifier {
         let mut ops = std::mem::take(&mut out.ssa.ops);
         ops.clear();
         self.alloc
-            .begin(ssa.value_count(), std::mem::take(&mut out.reg).into_insns());
+            .begin(ssa.value_count(), std::mem::take(&mut self.spare));
         let mut count = 0u32;
         let mut choice_count = 0u32;
         let new_id = &mut self.new_id;
@@ -158,6 +161,10 @@ impl Simplifier {
         out.ssa.ops = ops;
         out.ssa.value_count = count;
         out.ssa.choice_count = choice_count;
-        out.reg = self.alloc.finish();
+        // The new tape replaces the old, whose buffer is kept for next time:
+        // `out` stays a valid tape throughout, and nothing is allocated once
+        // the buffers are large enough.
+        let old = std::mem::replace(&mut out.reg, self.alloc.finish());
+        self.spare = old.into_insns();
     }
 }
