@@ -219,28 +219,32 @@ impl Worker {
         (w, h): (usize, usize),
         out: &mut Target,
     ) {
-        let n = w * h;
-        let mut start = 0;
-        while start < n {
-            let count = LANES.min(n - start);
-            let (mut xs, mut ys) = (Lanes::default(), Lanes::default());
-            for k in 0..LANES {
-                // Pad the last pass with copies of its last point.
-                let p = start + k.min(count - 1);
-                xs.0[k] = f.xs[pos.0 + p % w];
-                ys.0[k] = f.ys[pos.1 + p / w];
+        let (mut xs, mut ys) = (Lanes::default(), Lanes::default());
+        let zs = Lanes([f.z; LANES]);
+        // Tile-local column and row of each lane's pixel.
+        let mut at = [(0usize, 0usize); LANES];
+        let mut k = 0;
+        for j in 0..h {
+            let y = f.ys[pos.1 + j];
+            for i in 0..w {
+                (xs.0[k], ys.0[k], at[k]) = (f.xs[pos.0 + i], y, (i, j));
+                k += 1;
+                if k == LANES || (i + 1 == w && j + 1 == h) {
+                    // Pad a last, partial pass with copies of its last point.
+                    for pad in k..LANES {
+                        (xs.0[pad], ys.0[pad]) = (xs.0[k - 1], ys.0[k - 1]);
+                    }
+                    let v = self
+                        .slice
+                        .run(self.dispatch, &tape.reg, [xs, ys, zs], &mut []);
+                    self.work[4] += 1;
+                    self.work[5] += tape.reg.len() as u64;
+                    for (&(i, j), &v) in at[..k].iter().zip(&v.0) {
+                        *out.at(pos.0 + i, pos.1 + j) = v;
+                    }
+                    k = 0;
+                }
             }
-            let zs = Lanes([f.z; LANES]);
-            let v = self
-                .slice
-                .run(self.dispatch, &tape.reg, [xs, ys, zs], &mut []);
-            self.work[4] += 1;
-            self.work[5] += tape.reg.len() as u64;
-            for k in 0..count {
-                let p = start + k;
-                *out.at(pos.0 + p % w, pos.1 + p / w) = v.0[k];
-            }
-            start += count;
         }
     }
 }

@@ -14,8 +14,10 @@
 //!
 //! The allocator is a reusable workspace: [`RegAlloc::begin`], then
 //! [`RegAlloc::op`] for each SSA instruction from last to first, then
-//! [`RegAlloc::finish`]. It allocates only when a tape is larger than any
-//! before.
+//! [`RegAlloc::finish`]. Its per-value tables are left clean by a finished
+//! tape (every binding made is undone at the value's definition), so a new
+//! tape costs nothing to start, and nothing is allocated once the tables are
+//! as large as the largest tape seen.
 
 use super::{Insn, REGISTER_COUNT, RegTape, SsaOp, SsaTape};
 use crate::ops::Op;
@@ -31,10 +33,16 @@ pub struct RegAlloc {
     reg_of: Vec<u16>,
     /// Spill slot of each value, or `NONE`.
     home_of: Vec<u32>,
-    /// Value bound to each register, or `NONE`.
+    /// True when `reg_of`/`home_of` hold bindings (a tape was begun and not
+    /// finished) and must be cleared before reuse.
+    dirty: bool,
+    /// Value bound to each register, or `NONE` (registers below `fresh`).
     holds: [u32; REGISTER_COUNT],
-    /// When each register was last used (for eviction).
+    /// When each register was last used (registers below `fresh`).
     touched: [u32; REGISTER_COUNT],
+    /// Registers `fresh..limit` have never been used in this tape.
+    fresh: usize,
+    /// Released registers, most recent last.
     free: Vec<u8>,
     free_mem: Vec<u32>,
     mem_slots: u32,
@@ -53,8 +61,10 @@ impl RegAlloc {
             limit,
             reg_of: Vec::new(),
             home_of: Vec::new(),
+            dirty: false,
             holds: [NONE; REGISTER_COUNT],
             touched: [0; REGISTER_COUNT],
+            fresh: 0,
             free: Vec::with_capacity(REGISTER_COUNT),
             free_mem: Vec::new(),
             mem_slots: 0,
@@ -66,15 +76,17 @@ impl RegAlloc {
     /// Starts a tape whose values are numbered below `value_count`, writing
     /// into `buf` (cleared; its capacity is reused).
     pub fn begin(&mut self, value_count: usize, mut buf: Vec<Insn>) {
-        self.reg_of.clear();
-        self.reg_of.resize(value_count, NO_REG);
-        self.home_of.clear();
-        self.home_of.resize(value_count, NONE);
-        self.holds = [NONE; REGISTER_COUNT];
-        self.touched = [0; REGISTER_COUNT];
+        if self.dirty {
+            self.reg_of.fill(NO_REG);
+            self.home_of.fill(NONE);
+        }
+        if self.reg_of.len() < value_count {
+            self.reg_of.resize(value_count, NO_REG);
+            self.home_of.resize(value_count, NONE);
+        }
+        self.dirty = true;
+        self.fresh = 0;
         self.free.clear();
-        self.free
-            .extend((0..self.limit as u16).rev().map(|r| r as u8));
         self.free_mem.clear();
         self.mem_slots = 0;
         self.time = 0;
@@ -83,6 +95,7 @@ impl RegAlloc {
     }
 
     /// Takes the next SSA instruction, going backwards from the `Output`.
+    #[inline]
     pub fn op(&mut self, op: &SsaOp) {
         self.time += 1;
         if op.op == Op::Output {
@@ -99,11 +112,9 @@ impl RegAlloc {
             }
             NO_REG => {
                 // Only in memory: compute into a free register, then store.
-                if self.free.is_empty() {
-                    let r = self.evict();
-                    self.free.push(r);
-                }
-                *self.free.last().expect("a register was just freed")
+                let r = self.take_register();
+                self.free.push(r);
+                r
             }
             r => {
                 let r = r as u8;
@@ -133,21 +144,21 @@ impl RegAlloc {
 
     /// Finishes the tape begun with [`RegAlloc::begin`].
     pub fn finish(&mut self) -> RegTape {
+        // Every binding was undone at its value's definition.
+        self.dirty = false;
         let mut insns = std::mem::take(&mut self.out);
         insns.reverse();
         RegTape::new(insns, self.mem_slots as usize).expect("the allocator builds valid tapes")
     }
 
     /// The register holding `v` at this point, binding one if needed.
+    #[inline(always)]
     fn use_value(&mut self, v: u32) -> u8 {
         let r = self.reg_of[v as usize];
         let r = if r != NO_REG {
             r as u8
         } else {
-            let r = match self.free.pop() {
-                Some(r) => r,
-                None => self.evict(),
-            };
+            let r = self.take_register();
             self.holds[r as usize] = v;
             self.reg_of[v as usize] = r as u16;
             r
@@ -156,8 +167,23 @@ impl RegAlloc {
         r
     }
 
+    /// A register bound to nothing: the last released, else one never used,
+    /// else one freed by eviction.
+    #[inline(always)]
+    fn take_register(&mut self) -> u8 {
+        if let Some(r) = self.free.pop() {
+            r
+        } else if self.fresh < self.limit {
+            self.fresh += 1;
+            (self.fresh - 1) as u8
+        } else {
+            self.evict()
+        }
+    }
+
     /// Frees the least recently used register not used by the current
     /// instruction, spilling its value.
+    #[cold]
     fn evict(&mut self) -> u8 {
         let r = (0..self.limit)
             .filter(|&r| self.touched[r] != self.time && self.holds[r] != NONE)

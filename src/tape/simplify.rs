@@ -23,7 +23,12 @@ const NONE: u32 = u32::MAX;
 /// Reusable workspace for [`Simplifier::simplify`].
 #[derive(Clone, Debug)]
 pub struct Simplifier {
+    /// New number of each old value, or `NONE`; all `NONE` between calls.
     new_id: Vec<u32>,
+    /// Old values given a new number in this call (to clear them after).
+    assigned: Vec<u32>,
+    /// True while `new_id` may hold numbers (a call did not finish).
+    dirty: bool,
     alloc: RegAlloc,
     /// The instruction buffer of the last tape replaced, reused next time.
     spare: Vec<Insn>,
@@ -45,6 +50,8 @@ impl Simplifier {
     pub fn with_register_limit(limit: usize) -> Self {
         Simplifier {
             new_id: Vec::new(),
+            assigned: Vec::new(),
+            dirty: false,
             alloc: RegAlloc::new(limit),
             spare: Vec::new(),
         }
@@ -59,8 +66,14 @@ impl Simplifier {
         let ssa = &tape.ssa;
         let mut ci = ssa.choice_count();
         assert!(choices.len() >= ci, "one choice per choice instruction");
-        self.new_id.clear();
-        self.new_id.resize(ssa.value_count(), NONE);
+        if self.dirty {
+            self.new_id.fill(NONE);
+        }
+        if self.new_id.len() < ssa.value_count() {
+            self.new_id.resize(ssa.value_count(), NONE);
+        }
+        self.dirty = true;
+        self.assigned.clear();
         let mut ops = std::mem::take(&mut out.ssa.ops);
         ops.clear();
         self.alloc
@@ -68,11 +81,13 @@ impl Simplifier {
         let mut count = 0u32;
         let mut choice_count = 0u32;
         let new_id = &mut self.new_id;
-        let mut fresh = |v: u32, new_id: &mut [u32]| -> u32 {
+        let assigned = &mut self.assigned;
+        let mut fresh = |v: u32, new_id: &mut [u32], assigned: &mut Vec<u32>| -> u32 {
             let n = &mut new_id[v as usize];
             if *n == NONE {
                 *n = count;
                 count += 1;
+                assigned.push(v);
             }
             *n
         };
@@ -83,7 +98,7 @@ impl Simplifier {
         };
         for op in ssa.ops.iter().rev() {
             if op.op == Op::Output {
-                let a = fresh(op.a, new_id);
+                let a = fresh(op.a, new_id, assigned);
                 emit(SsaOp { a, ..*op }, &mut ops, &mut self.alloc);
                 continue;
             }
@@ -117,7 +132,10 @@ impl Simplifier {
                 Choice::Both => None,
             };
             match survivor {
-                Some(s) if new_id[s as usize] == NONE => new_id[s as usize] = n,
+                Some(s) if new_id[s as usize] == NONE => {
+                    new_id[s as usize] = n;
+                    assigned.push(s);
+                }
                 Some(s) => {
                     let a = new_id[s as usize];
                     emit(
@@ -134,12 +152,12 @@ impl Simplifier {
                 }
                 None => {
                     let a = if op.op.reads_a() {
-                        fresh(op.a, new_id)
+                        fresh(op.a, new_id, assigned)
                     } else {
                         0
                     };
                     let b = if op.op.reads_b() {
-                        fresh(op.b, new_id)
+                        fresh(op.b, new_id, assigned)
                     } else {
                         0
                     };
@@ -157,6 +175,10 @@ impl Simplifier {
                 }
             }
         }
+        for &v in assigned.iter() {
+            new_id[v as usize] = NONE;
+        }
+        self.dirty = false;
         ops.reverse();
         out.ssa.ops = ops;
         out.ssa.value_count = count;
