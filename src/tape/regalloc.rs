@@ -95,7 +95,7 @@ impl RegAlloc {
     }
 
     /// Takes the next SSA instruction, going backwards from the `Output`.
-    #[inline]
+    #[inline(always)]
     pub fn op(&mut self, op: &SsaOp) {
         self.time += 1;
         if op.op == Op::Output {

@@ -66,6 +66,7 @@ impl Simplifier {
         let ssa = &tape.ssa;
         let mut ci = ssa.choice_count();
         assert!(choices.len() >= ci, "one choice per choice instruction");
+        let (last, body) = ssa.ops.split_last().expect("a tape ends with Output");
         if self.dirty {
             self.new_id.fill(NONE);
         }
@@ -73,110 +74,61 @@ impl Simplifier {
             self.new_id.resize(ssa.value_count(), NONE);
         }
         self.dirty = true;
-        self.assigned.clear();
         let mut ops = std::mem::take(&mut out.ssa.ops);
         ops.clear();
-        self.alloc
-            .begin(ssa.value_count(), std::mem::take(&mut self.spare));
-        let mut count = 0u32;
-        let mut choice_count = 0u32;
-        let new_id = &mut self.new_id;
-        let assigned = &mut self.assigned;
-        let mut fresh = |v: u32, new_id: &mut [u32], assigned: &mut Vec<u32>| -> u32 {
-            let n = &mut new_id[v as usize];
-            if *n == NONE {
-                *n = count;
-                count += 1;
-                assigned.push(v);
-            }
-            *n
+        ops.reserve(ssa.len());
+        self.alloc.begin(ssa.value_count(), std::mem::take(&mut self.spare));
+        let mut w = Renumber {
+            new_id: &mut self.new_id,
+            assigned: &mut self.assigned,
+            count: 0,
+            choice_count: 0,
+            ops,
+            alloc: &mut self.alloc,
         };
-        let mut emit = |op: SsaOp, ops: &mut Vec<SsaOp>, alloc: &mut RegAlloc| {
-            choice_count += u32::from(op.op.is_choice());
-            alloc.op(&op);
-            ops.push(op);
-        };
-        for op in ssa.ops.iter().rev() {
-            if op.op == Op::Output {
-                let a = fresh(op.a, new_id, assigned);
-                emit(SsaOp { a, ..*op }, &mut ops, &mut self.alloc);
-                continue;
-            }
+        w.assigned.clear();
+        let a = w.fresh(last.a);
+        w.emit(SsaOp { a, ..*last });
+        for op in body.iter().rev() {
             let choice = if op.op.is_choice() {
                 ci -= 1;
                 choices[ci]
             } else {
                 Choice::Both
             };
-            let n = new_id[op.out as usize];
+            let n = w.new_id[op.out as usize];
             if n == NONE {
                 continue;
             }
             let survivor = match choice {
-                Choice::Left => Some(op.a),
-                Choice::Right if op.op.reads_b() => Some(op.b),
-                Choice::Right => {
-                    emit(
-                        SsaOp {
-                            op: Op::Const,
-                            out: n,
-                            a: 0,
-                            b: 0,
-                            imm: op.imm,
-                        },
-                        &mut ops,
-                        &mut self.alloc,
-                    );
+                Choice::Both => {
+                    let a = if op.op.reads_a() { w.fresh(op.a) } else { 0 };
+                    let b = if op.op.reads_b() { w.fresh(op.b) } else { 0 };
+                    w.emit(SsaOp { out: n, a, b, ..*op });
                     continue;
                 }
-                Choice::Both => None,
+                Choice::Left => op.a,
+                Choice::Right if op.op.reads_b() => op.b,
+                Choice::Right => {
+                    w.emit(SsaOp { op: Op::Const, out: n, a: 0, b: 0, imm: op.imm });
+                    continue;
+                }
             };
-            match survivor {
-                Some(s) if new_id[s as usize] == NONE => {
-                    new_id[s as usize] = n;
-                    assigned.push(s);
-                }
-                Some(s) => {
-                    let a = new_id[s as usize];
-                    emit(
-                        SsaOp {
-                            op: Op::Copy,
-                            out: n,
-                            a,
-                            b: 0,
-                            imm: 0,
-                        },
-                        &mut ops,
-                        &mut self.alloc,
-                    );
-                }
-                None => {
-                    let a = if op.op.reads_a() {
-                        fresh(op.a, new_id, assigned)
-                    } else {
-                        0
-                    };
-                    let b = if op.op.reads_b() {
-                        fresh(op.b, new_id, assigned)
-                    } else {
-                        0
-                    };
-                    emit(
-                        SsaOp {
-                            op: op.op,
-                            out: n,
-                            a,
-                            b,
-                            imm: op.imm,
-                        },
-                        &mut ops,
-                        &mut self.alloc,
-                    );
-                }
+            // The operation is its surviving operand: that value takes this
+            // one's number, unless it already has one (it is also used
+            // elsewhere), in which case this becomes a copy.
+            let s = &mut w.new_id[survivor as usize];
+            if *s == NONE {
+                *s = n;
+                w.assigned.push(survivor);
+            } else {
+                let a = *s;
+                w.emit(SsaOp { op: Op::Copy, out: n, a, b: 0, imm: 0 });
             }
         }
-        for &v in assigned.iter() {
-            new_id[v as usize] = NONE;
+        let (count, choice_count, mut ops) = (w.count, w.choice_count, w.ops);
+        for &v in self.assigned.iter() {
+            self.new_id[v as usize] = NONE;
         }
         self.dirty = false;
         ops.reverse();
@@ -188,5 +140,38 @@ impl Simplifier {
         // the buffers are large enough.
         let old = std::mem::replace(&mut out.reg, self.alloc.finish());
         self.spare = old.into_insns();
+    }
+}
+
+/// The state of one [`Simplifier::simplify`] pass.
+struct Renumber<'a> {
+    new_id: &'a mut [u32],
+    assigned: &'a mut Vec<u32>,
+    count: u32,
+    choice_count: u32,
+    ops: Vec<SsaOp>,
+    alloc: &'a mut RegAlloc,
+}
+
+impl Renumber<'_> {
+    /// The new number of old value `v`, given one if it has none yet.
+    #[inline(always)]
+    fn fresh(&mut self, v: u32) -> u32 {
+        let n = &mut self.new_id[v as usize];
+        if *n == NONE {
+            *n = self.count;
+            self.count += 1;
+            self.assigned.push(v);
+        }
+        *n
+    }
+
+    /// Keeps an instruction (already renumbered): into the new SSA tape and
+    /// through the register allocator.
+    #[inline(always)]
+    fn emit(&mut self, op: SsaOp) {
+        self.choice_count += u32::from(op.op.is_choice());
+        self.alloc.op(&op);
+        self.ops.push(op);
     }
 }
