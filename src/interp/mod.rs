@@ -99,7 +99,14 @@ pub(crate) struct Ctx<V> {
 pub struct Machine<V: Value> {
     regs: Box<[V]>,
     mem: Vec<V>,
+    /// Threaded forms of recently run tapes, by tape id, most recent first
+    /// (for tail-call dispatch; see [`Machine::threaded`]).
+    threaded: Vec<(u64, Vec<tail_call::Threaded<V>>)>,
 }
+
+/// How many threaded tapes a machine keeps: enough for every level of a
+/// tiled render to keep its tape.
+const THREADED_CACHE: usize = 8;
 
 impl<V: Value> Default for Machine<V> {
     fn default() -> Self {
@@ -113,7 +120,30 @@ impl<V: Value> Machine<V> {
         Machine {
             regs: vec![V::splat(0.0); REGISTER_COUNT].into_boxed_slice(),
             mem: Vec::new(),
+            threaded: Vec::new(),
         }
+    }
+
+    /// The threaded form of `tape` (each instruction's handler, which the
+    /// tail-call handlers read to jump to the next one), from the cache or
+    /// made now. The cache keeps the most recent tapes; its buffers are
+    /// reused, so nothing is allocated once they are large enough.
+    fn threaded(&mut self, tape: &RegTape) -> &[tail_call::Threaded<V>] {
+        let id = tape.id();
+        match self.threaded.iter().position(|(t, _)| *t == id) {
+            Some(0) => {}
+            Some(k) => self.threaded[..=k].rotate_right(1),
+            None => {
+                if self.threaded.len() < THREADED_CACHE {
+                    self.threaded.push((0, Vec::new()));
+                }
+                self.threaded.rotate_right(1);
+                let (t, buf) = &mut self.threaded[0];
+                *t = id;
+                tail_call::thread(tape.insns(), buf);
+            }
+        }
+        &self.threaded[0].1
     }
 
     /// Runs `tape` at the inputs `vars` (x, y, z) and returns its output.
@@ -156,10 +186,14 @@ impl<V: Value> Machine<V> {
         // `regs` has REGISTER_COUNT (256) entries, so every u8 register index
         // is in range; `mem` has at least `mem_slots` entries (resized above);
         // `choices` has room for every choice instruction when they are
-        // recorded (asserted above).
+        // recorded (asserted above); the threaded form was made from the
+        // tape with this id, and tapes never change after they are built.
         unsafe {
             match dispatch {
-                Dispatch::TailCall => tail_call::run(insns, regs, &mut ctx, ch),
+                Dispatch::TailCall => {
+                    let threaded = self.threaded(tape);
+                    tail_call::run(insns, threaded, regs, &mut ctx, ch)
+                }
                 Dispatch::Match => match_loop::run(insns, regs, &mut ctx, ch),
                 Dispatch::Trampoline => trampoline::run(insns, regs, &mut ctx, ch),
             }

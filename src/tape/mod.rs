@@ -82,11 +82,28 @@ impl Insn {
 ///
 /// Register indices are `u8` and the register file has 256 entries, so they
 /// need no check.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// A tape cannot be changed once built; each gets a unique [`RegTape::id`]
+/// (shared by its clones), by which the interpreter caches derived forms.
+#[derive(Clone, Debug)]
 pub struct RegTape {
     insns: Vec<Insn>,
     mem_slots: usize,
     choice_count: usize,
+    id: u64,
+}
+
+impl PartialEq for RegTape {
+    /// Same instructions and spill slots (the id is not compared).
+    fn eq(&self, o: &Self) -> bool {
+        self.insns == o.insns && self.mem_slots == o.mem_slots
+    }
+}
+
+/// A number no other tape built in this process has.
+fn next_tape_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Default for RegTape {
@@ -96,6 +113,7 @@ impl Default for RegTape {
             insns: vec![Insn::new(Op::Output, 0, 0, 0, 0)],
             mem_slots: 0,
             choice_count: 0,
+            id: next_tape_id(),
         }
     }
 }
@@ -142,7 +160,14 @@ impl RegTape {
             insns,
             mem_slots,
             choice_count,
+            id: next_tape_id(),
         })
+    }
+
+    /// This tape's identity: unique among tapes built in this process, and
+    /// shared by its clones (which are equal, as tapes never change).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The instructions.

@@ -77,7 +77,8 @@ impl Simplifier {
         let mut ops = std::mem::take(&mut out.ssa.ops);
         ops.clear();
         ops.reserve(ssa.len());
-        self.alloc.begin(ssa.value_count(), std::mem::take(&mut self.spare));
+        self.alloc
+            .begin(ssa.value_count(), std::mem::take(&mut self.spare));
         let mut w = Renumber {
             new_id: &mut self.new_id,
             assigned: &mut self.assigned,
@@ -104,13 +105,24 @@ impl Simplifier {
                 Choice::Both => {
                     let a = if op.op.reads_a() { w.fresh(op.a) } else { 0 };
                     let b = if op.op.reads_b() { w.fresh(op.b) } else { 0 };
-                    w.emit(SsaOp { out: n, a, b, ..*op });
+                    w.emit(SsaOp {
+                        out: n,
+                        a,
+                        b,
+                        ..*op
+                    });
                     continue;
                 }
                 Choice::Left => op.a,
                 Choice::Right if op.op.reads_b() => op.b,
                 Choice::Right => {
-                    w.emit(SsaOp { op: Op::Const, out: n, a: 0, b: 0, imm: op.imm });
+                    w.emit(SsaOp {
+                        op: Op::Const,
+                        out: n,
+                        a: 0,
+                        b: 0,
+                        imm: op.imm,
+                    });
                     continue;
                 }
             };
@@ -123,7 +135,13 @@ impl Simplifier {
                 w.assigned.push(survivor);
             } else {
                 let a = *s;
-                w.emit(SsaOp { op: Op::Copy, out: n, a, b: 0, imm: 0 });
+                w.emit(SsaOp {
+                    op: Op::Copy,
+                    out: n,
+                    a,
+                    b: 0,
+                    imm: 0,
+                });
             }
         }
         let (count, choice_count, mut ops) = (w.count, w.choice_count, w.ops);
