@@ -43,7 +43,14 @@ type Handler<V> = unsafe extern "rust-preserve-none" fn(
     <V as Value>::Forward,
 );
 #[cfg(not(target_arch = "x86_64"))]
-type Handler<V> = unsafe fn(*const Insn, *mut V, *mut Ctx<V>, *mut Choice, <V as Value>::Forward);
+type Handler<V> = unsafe fn(
+    *const Insn,
+    *const Threaded<V>,
+    *mut V,
+    *mut Ctx<V>,
+    *mut Choice,
+    <V as Value>::Forward,
+);
 
 /// The handler table of a value type, indexed by an instruction's whole
 /// code byte (opcode and forwarding mode).
