@@ -269,7 +269,11 @@ export class App {
     const n = this.view.size;
     const mode = $('mode').value;
     const dispatch = this.dispatch();
-    const tile = this.tileOverride || clampInt(params.get('tile'), 8, 4096, n >= 512 ? 128 : 64);
+    // A quarter of the view per tile side: 16 tiles keep every worker busy,
+    // while each tile, pruned from the full tape on its own, stays large
+    // enough that pruning pays (small tiles would each redo the costly first
+    // levels).
+    const tile = this.tileOverride || clampInt(params.get('tile'), 8, 4096, Math.max(64, n >> 2));
     const bounds = this.view.bounds();
     this.view.beginFrame();
     const job = {

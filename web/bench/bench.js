@@ -46,7 +46,7 @@ export async function runBench(app, started, params) {
     const gen = 1e9;
     const pool = async (d) => {
       const job = { gen, src, format: 'auto', width: size, height: size,
-                    bounds: [-1, 1, -1, 1], mode, dispatch: d, tile: 128 };
+                    bounds: [-1, 1, -1, 1], mode, dispatch: d, tile: 256 };
       const t0 = now();
       const r = await app.pool.render(job, () => {});
       const t1 = now();
@@ -54,7 +54,7 @@ export async function runBench(app, started, params) {
       return { ms: t1 - t0, inside: r.inside };
     };
     for (const [name, fn, what] of [['main', main, '1 thread (page thread)'],
-                                     ['pool', pool, `${app.pool.size} workers, 128² tiles`]]) {
+                                     ['pool', pool, `${app.pool.size} workers, 256² tiles`]]) {
       const times = {};
       for (const d of dispatches) { await fn(d); times[d] = []; }
       for (let r = 0; r < reps; r++) for (const d of dispatches) times[d].push(await fn(d));
