@@ -9,7 +9,7 @@
 //! - [`Op`] is the *instruction* set of the register tape: the mathematical
 //!   operations in their register/immediate forms plus the housekeeping
 //!   instructions (inputs, constants, spills, output). It is generated, together
-//!   with every interpreter, from the single list in [`for_each_op!`].
+//!   with every interpreter, from the single list in [`for_each_op!`](crate::for_each_op).
 //!
 //! An opcode's semantics are therefore written once per value type (in
 //! `eval/*.rs`), and an instruction's operand handling once for all value types
@@ -125,7 +125,7 @@ macro_rules! form_of {
     };
 }
 
-/// The operand form of an instruction (see [`for_each_op!`]).
+/// The operand form of an instruction (see [`for_each_op!`](crate::for_each_op)).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Form {
     /// Returns register `a`.
@@ -154,7 +154,7 @@ pub enum Form {
 
 macro_rules! define_op_enum {
     (output: $out:ident; ops: $($name:ident = $form:ident($($method:ident)?);)*) => {
-        /// One register-tape instruction kind (generated from [`for_each_op!`]).
+        /// One register-tape instruction kind (generated from [`for_each_op!`](crate::for_each_op)).
         #[repr(u8)]
         #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
         pub enum Op {

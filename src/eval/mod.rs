@@ -5,7 +5,7 @@
 //!
 //! - [`point`]: `f32`, one point at a time. This is the reference meaning of
 //!   every operation, also used by the graph's constant folding.
-//! - [`slice`]: [`Lanes`], many points per pass (each operation applied lane by
+//! - [`slice`](mod@slice): [`Lanes`], many points per pass (each operation applied lane by
 //!   lane, sized for autovectorization).
 //! - [`interval`]: [`Interval`], a range of inputs at once, recording which side
 //!   of every `min`/`max`/`and`/`or` can win so tapes can be pruned.
