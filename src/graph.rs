@@ -251,6 +251,47 @@ impl Graph {
         done[&root]
     }
 
+    /// Moves the shape `root` by the affine map `m` (a 4 × 4 homogeneous
+    /// matrix): the result at `p` is the shape's value at `m⁻¹ p`. Returns
+    /// `None` if `m` is not invertible or not affine.
+    ///
+    /// Rotations and translations keep distances; a scale by `k` multiplies
+    /// them by `1/k` (multiply the result by `k` to keep a distance field).
+    /// Coordinates with a zero coefficient are left out of each new
+    /// coordinate.
+    ///
+    /// ```
+    /// use nalgebra::{Matrix4, Vector3};
+    /// use tapir::graph::{Graph, Var};
+    ///
+    /// let mut g = Graph::new();
+    /// let x = g.var(Var::X);
+    /// // The plane x = 0, moved to x = 2.
+    /// let moved = g.transform(x, &Matrix4::new_translation(&Vector3::new(2.0, 0.0, 0.0))).unwrap();
+    /// assert_eq!(g.eval(moved, [2.0, 5.0, 0.0]), 0.0);
+    /// ```
+    pub fn transform(&mut self, root: NodeId, m: &nalgebra::Matrix4<f64>) -> Option<NodeId> {
+        let affine = m[(3, 0)] == 0.0 && m[(3, 1)] == 0.0 && m[(3, 2)] == 0.0 && m[(3, 3)] == 1.0;
+        let inv = m.try_inverse().filter(|_| affine)?;
+        let vars = Var::ALL.map(|v| self.var(v));
+        let xyz = std::array::from_fn(|row| {
+            // Row `row` of m⁻¹ p: Σ inv[row, k]·p_k + inv[row, 3].
+            let mut acc = self.constant(inv[(row, 3)] as f32);
+            for (k, &v) in vars.iter().enumerate() {
+                // Zero coefficients leave their variable out (rather than
+                // multiplying it by zero, which is not zero for ±inf).
+                if inv[(row, k)] == 0.0 {
+                    continue;
+                }
+                let c = self.constant(inv[(row, k)] as f32);
+                let term = self.binary(BinaryOp::Mul, v, c);
+                acc = self.binary(BinaryOp::Add, acc, term);
+            }
+            acc
+        });
+        Some(self.remap(root, xyz))
+    }
+
     /// Marks the nodes `root` depends on (including itself), indexed by id.
     pub fn reachable(&self, root: NodeId) -> Vec<bool> {
         let mut live = vec![false; root.index() + 1];
@@ -325,6 +366,31 @@ mod tests {
         assert_eq!(g.binary(BinaryOp::And, two, x), x);
         assert_eq!(g.binary(BinaryOp::Or, two, x), two);
         assert_eq!(g.binary(BinaryOp::Or, zero, x), x);
+    }
+
+    #[test]
+    fn affine_transforms() {
+        use nalgebra::{Matrix4, Rotation3, Vector3};
+        let mut g = Graph::new();
+        let (x, y) = (g.var(Var::X), g.var(Var::Y));
+        // A disc of radius 0.5 around (1, 0).
+        let one = g.constant(1.0);
+        let dx = g.binary(BinaryOp::Sub, x, one);
+        let (dx2, y2) = (g.unary(UnaryOp::Square, dx), g.unary(UnaryOp::Square, y));
+        let r2 = g.binary(BinaryOp::Add, dx2, y2);
+        let r = g.unary(UnaryOp::Sqrt, r2);
+        let half = g.constant(0.5);
+        let disc = g.binary(BinaryOp::Sub, r, half);
+        // Rotated a quarter turn about z: now around (0, 1).
+        let rot = Rotation3::from_axis_angle(&Vector3::z_axis(), std::f64::consts::FRAC_PI_2);
+        let turned = g.transform(disc, &rot.to_homogeneous()).unwrap();
+        assert!((g.eval(turned, [0.0, 1.0, 0.0]) + 0.5).abs() < 1e-6);
+        assert!((g.eval(turned, [0.0, 1.5, 0.0])).abs() < 1e-6);
+        // Not invertible, or not affine: refused.
+        assert!(g.transform(disc, &Matrix4::zeros()).is_none());
+        let mut projective = Matrix4::identity();
+        projective[(3, 0)] = 1.0;
+        assert!(g.transform(disc, &projective).is_none());
     }
 
     #[test]
