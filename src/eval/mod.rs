@@ -26,19 +26,24 @@
 //! - NaN propagates through every operation except `and` and `or`, which test
 //!   `a == 0` (NaN is not zero): `and(NaN, b) = b`, `or(NaN, b) = NaN`.
 //! - `min`/`max` return NaN if either side is NaN; otherwise
-//!   `min(a, b) = if a < b { a } else { b }` (so `min(-0, +0) = +0`,
-//!   `min(+0, -0) = -0`; the graph may swap operands of `min`, so which zero
-//!   comes back is not part of the contract).
+//!   `min(a, b) = if a < b { a } else { b }` and
+//!   `max(a, b) = if a > b { a } else { b }` (so `min(-0, +0) = +0`,
+//!   `min(+0, -0) = -0`; the graph may swap operands of `min` and `max`, so
+//!   which zero comes back is not part of the contract).
 //! - Domain errors give NaN: `sqrt` and `ln` below zero (`sqrt(-0) = -0`,
-//!   `ln(0) = -inf`), `asin`/`acos` outside [-1, 1], `mod` by zero.
+//!   `ln(±0) = -inf`), `asin`/`acos` outside [-1, 1], `mod` by zero and `mod`
+//!   of ±inf.
 //! - `mod(a, b)` is the Euclidean remainder `r = fmod(a, b)`, plus `|b|` when
 //!   `r < 0`; it lies in `[0, |b|]` (the upper end only when rounding `r + |b|`
-//!   reaches it). `mod(a, ±inf)` is `a` for `a ≥ 0` and NaN for `a < 0`.
+//!   reaches it). For finite `a`, `fmod(a, ±inf) = a`, so `mod(a, ±inf)` is
+//!   `a` for `a ≥ 0` and `+inf` for `a < 0`.
 //! - `compare(a, b)` is -1, 0 or 1; NaN if either side is NaN; `-0 == +0`.
 //! - `not(a)` is 1 when `a == 0`, 0 otherwise, NaN for NaN.
 //! - `round` rounds halves away from zero; `floor`, `ceil` as usual.
 //! - Constant folding uses exactly these rules. The graph rewrites `x * 1`,
-//!   `x / 1`, `x - 0`, `x + (-0)` and `--x` to `x` (exact for every `x`), and
+//!   `x / 1`, `x - 0`, `x + (-0)`, `--x`, `min(x, x)` and `max(x, x)` to `x`,
+//!   `x * -1` to `-x`, and `and`/`or` with a constant left operand to the
+//!   operand the rule picks (all exact for every `x`, NaN bits aside), and
 //!   also `x + 0` to `x`, which differs only for `x = -0` (`-0 + 0 = +0`).
 //! - Intervals: an interval `[lo, hi]` contains every value the point
 //!   evaluator can produce for inputs in the input intervals. When NaN is

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Mutation check: do the tests notice when an evaluator is broken?
+#
+# Copies the working tree (tracked and untracked-but-not-ignored files) to a
+# scratch directory, then for each mutation below: applies it with sed,
+# runs the test suite there, records which tests failed, and restores the
+# file. A mutation that no test catches is a hole in the tests.
+#
+# Usage: scripts/mutation-check.sh [SCRATCH_DIR]
+#
+#   SCRATCH_DIR   where to copy the repository (default: a fresh mktemp dir);
+#                 it gets its own target directory, so the repository's build
+#                 is left alone.
+#
+# Environment:
+#   MUTATION_TEST_ARGS   arguments for `cargo test` (default: `--tests`, i.e.
+#                        unit and integration tests, no doctests)
+#   MUTATIONS            space-separated names to run only some mutations
+#   TAPIR_SKIP_WEB       defaults to 1: the web viewer's end-to-end test
+#                        (tests/web.rs) builds a wasm module and runs a
+#                        browser, too slow to repeat per mutation
+#
+# The Prospero model (../shared/models/prospero.vm) is not copied, so the
+# tests that use it are skipped in the scratch copy.
+#
+# Exit status: 0 if every mutation was caught, 1 otherwise.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+scratch=${1:-$(mktemp -d /tmp/tapir-mutation.XXXXXX)}
+test_args=${MUTATION_TEST_ARGS:---tests}
+export TAPIR_SKIP_WEB=${TAPIR_SKIP_WEB:-1}
+
+# name | file | sed expression | what it breaks
+mutations=(
+  "interval-add|src/eval/interval.rs|s/Self::checked(self.lo + b.lo, self.hi + b.hi)/Self::checked(self.lo + b.lo, self.hi + b.lo)/|interval add: upper bound from the wrong end"
+  "point-min|src/eval/point.rs|s/let v = if self < b { self } else { b };/let v = if self <= b { self } else { b };/|point min: which zero min(-0, +0) returns"
+  "tail-call-subimm|src/interp/tail_call.rs|s/exec::step::<V>(const { Op::ALL\[OP as usize\] }/exec::step::<V>(const { if OP == Op::SubImm as u8 { Op::AddImm } else { Op::ALL[OP as usize] } }/|tail-call dispatch only: SubImm runs as AddImm"
+  "regalloc-evict|src/tape/regalloc.rs|s/self.reg_of\[w\] = NO_REG;//|register allocator: an evicted value still thinks it is in its register"
+  "simplify-left|src/tape/simplify.rs|s/Choice::Left => Some(op.a),/Choice::Left => Some(op.b),/|pruning: a Left choice keeps the right operand"
+  "slice-max|src/eval/slice.rs|s/nan_where_nan(a, a.simd_gt(b).select(a, b))/nan_where_nan(a, a.simd_ge(b).select(a, b))/|slice max: which zero max(+0, -0) returns"
+  "grad-mul|src/eval/grad.rs|s/Grad::chain2(self, b, self.v \* b.v, b.v, self.v)/Grad::chain2(self, b, self.v * b.v, b.v, b.v)/|gradient of a product"
+)
+
+echo "copying $repo to $scratch/main"
+mkdir -p "$scratch/main"
+(cd "$repo" && git ls-files -z -co --exclude-standard | xargs -0 cp --parents -t "$scratch/main")
+export CARGO_TARGET_DIR="$scratch/target"
+cd "$scratch/main"
+
+echo "baseline: cargo test $test_args"
+if ! cargo test $test_args --no-fail-fast >"$scratch/baseline.log" 2>&1; then
+  echo "the unmutated tests fail; see $scratch/baseline.log" >&2
+  grep -E '^test .* FAILED$' "$scratch/baseline.log" >&2 || true
+  exit 2
+fi
+
+# Prints `target::test` for every failed test in a cargo test log.
+failed_tests() {
+  awk '
+    /^ *Running / { t = $2; sub(/^.*\//, "", t); sub(/\.rs$/, "", t); if (t == "") t = $2 }
+    / *Running unittests/ { t = "lib" }
+    /^test .* \.\.\. FAILED$/ { print t "::" $2 }
+  ' "$1"
+}
+
+status=0
+summary="$scratch/summary.txt"
+: >"$summary"
+for m in "${mutations[@]}"; do
+  IFS='|' read -r name file expr what <<<"$m"
+  if [ -n "${MUTATIONS:-}" ] && [[ " $MUTATIONS " != *" $name "* ]]; then
+    continue
+  fi
+  cp "$file" "$file.orig"
+  sed -i "$expr" "$file"
+  if cmp -s "$file" "$file.orig"; then
+    echo "$name: the mutation did not apply (the code changed?)" | tee -a "$summary"
+    mv "$file.orig" "$file"
+    status=1
+    continue
+  fi
+  log="$scratch/$name.log"
+  echo "== $name: $what"
+  if cargo test $test_args --no-fail-fast >"$log" 2>&1; then
+    echo "$name: NOT CAUGHT ($what)" | tee -a "$summary"
+    status=1
+  elif grep -q '^error\(\[E[0-9]*\]\)\?:' "$log" && ! grep -q '^test .* FAILED$' "$log"; then
+    echo "$name: does not compile, see $log" | tee -a "$summary"
+    status=1
+  else
+    caught=$(failed_tests "$log" | sort -u)
+    echo "$name: caught by $(echo "$caught" | wc -l) tests ($what)" | tee -a "$summary"
+    echo "$caught" | sed 's/^/    /' | tee -a "$summary"
+  fi
+  mv "$file.orig" "$file"
+done
+echo
+echo "summary in $summary; logs in $scratch"
+exit $status
