@@ -401,7 +401,7 @@ named_enum! {
         Max = "max",
         /// Angle of the point (b, a): `atan2(y, x)`.
         Atan2 = "atan2",
-        /// Euclidean remainder: in `[0, |b|)`.
+        /// Euclidean remainder: in `[0, |b|]` (`|b|` only by rounding).
         Mod = "mod",
         /// -1, 0 or 1 as `a` is less than, equal to or greater than `b`; NaN if either is NaN.
         Compare = "compare",

@@ -1,7 +1,5 @@
 //! One test per crash found by the fuzzers (`fuzz/`) or by the limit tests,
-//! with the failing input inline. Tests marked `#[ignore = "pending fix:
-//! ..."]` fail until the bug they describe is fixed; run them with
-//! `cargo test --test regressions -- --ignored`.
+//! with the failing input inline and what went wrong before the fix.
 
 use std::process::Command;
 
@@ -38,15 +36,12 @@ fn in_child(name: &str) -> bool {
 /// A grid whose pixel count `width × height` exceeds `usize::MAX`.
 ///
 /// Expected: `Error::Limit` (it is far over any memory budget).
-/// Actual: `Grid2::len` computes `self.width * self.height` unchecked, so the
-/// render panics with "attempt to multiply with overflow" in debug builds
-/// (`src/render/grid.rs`, `Grid2::len`, called from `render` in
-/// `src/render/render2d.rs` for the budget check); in release builds the
-/// product wraps, and the budget check sees a wrong (possibly tiny) size.
-/// Suggested fix: `Grid2::len` (or the budget check) uses
-/// `width.checked_mul(height)`, treating overflow as over budget.
+/// Was: `Grid2::len` computed `self.width * self.height` unchecked, so the
+/// render panicked with "attempt to multiply with overflow" in debug builds;
+/// in release builds the product wrapped, and the budget check saw a wrong
+/// (possibly tiny) size. Fixed: `Grid2::len` saturates, and the budget
+/// check uses saturating arithmetic.
 #[test]
-#[ignore = "pending fix: Grid2::len overflows for width × height > usize::MAX"]
 fn pixel_count_overflow_is_a_limit_error() {
     let shape = Shape::from_expr("x").unwrap();
     let opts = EvalOptions {
@@ -68,17 +63,12 @@ fn pixel_count_overflow_is_a_limit_error() {
 /// A grid of no pixels but a huge width: `1 << 40` × 0.
 ///
 /// Expected: an empty image (or `Error::Limit`), without allocating.
-/// Actual: the process aborts with "memory allocation of 4398046511104
-/// bytes failed": the budget check in `render` (`src/render/render2d.rs`)
-/// counts only `width × height` pixels (0 here), but the frame then
-/// collects one x coordinate per column (`xs`, 4 bytes × width) and one y
-/// per row. Any width or height up to the limit of the allocator is
-/// attempted (2^28 columns of a 0-row image allocate 1 GiB for nothing).
-/// Suggested fix: count the coordinate buffers (`4 × (width + height)`
-/// bytes, plus the root-tile list) in the budget, or return an empty image
-/// at once when `grid.is_empty()`.
+/// Was: the process aborted with "memory allocation of 4398046511104 bytes
+/// failed": the budget check counted only `width × height` pixels (0 here),
+/// but the frame then collected one x coordinate per column and one y per
+/// row. Fixed: the budget counts the coordinate arrays, and an empty grid
+/// returns an empty image at once.
 #[test]
-#[ignore = "pending fix: the memory budget ignores the per-column and per-row coordinate buffers"]
 fn huge_width_with_no_rows_does_not_allocate() {
     if !in_child("huge_width_with_no_rows_does_not_allocate") {
         return;

@@ -73,6 +73,9 @@ impl Shape {
         opts: &EvalOptions,
         mode: ColorMode,
     ) -> Result<Vec<u8>, Error> {
+        // The render's own buffers (8 bytes a pixel, plus a mask byte), then
+        // a grey byte and four RGBA bytes.
+        super::check_budget(grid, 8 + 1 + 1 + 4, opts)?;
         let greys: Vec<u8> = match mode {
             ColorMode::Bitmap => self
                 .render_mask(grid, opts)?

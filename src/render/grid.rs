@@ -154,12 +154,14 @@ impl Grid2 {
     }
 
     /// Number of pixels.
+    /// Saturates at `usize::MAX` (such a grid is far over any memory
+    /// budget).
     pub fn len(&self) -> usize {
-        self.width * self.height
+        self.width.saturating_mul(self.height)
     }
 
     /// True if the grid has no pixels.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.width == 0 || self.height == 0
     }
 }

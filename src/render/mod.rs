@@ -140,13 +140,24 @@ pub fn memory_budget(opts: &EvalOptions) -> usize {
         .unwrap_or_else(|| total_memory().map_or(2 << 30, |m| m / 2))
 }
 
-/// Refuses a render needing `bytes` of buffers beyond the budget, before
-/// anything is allocated.
-pub(crate) fn check_budget(bytes: usize, opts: &EvalOptions) -> Result<(), Error> {
+/// Refuses, before anything is allocated, a render of `grid` whose buffers
+/// (`per_pixel` bytes a pixel, plus the coordinate arrays) would exceed the
+/// budget.
+pub(crate) fn check_budget(
+    grid: &Grid2,
+    per_pixel: usize,
+    opts: &EvalOptions,
+) -> Result<(), Error> {
     let budget = memory_budget(opts);
+    let coordinates = grid.width().saturating_add(grid.height()).saturating_mul(4);
+    let bytes = grid
+        .len()
+        .saturating_mul(per_pixel)
+        .saturating_add(coordinates);
     if bytes > budget {
+        let (w, h) = (grid.width(), grid.height());
         return Err(Error::Limit(format!(
-            "this render needs about {} MiB of buffers, over the memory budget of {} MiB",
+            "a {w}×{h} render needs about {} MiB of buffers, over the memory budget of {} MiB",
             bytes >> 20,
             budget >> 20
         )));

@@ -281,9 +281,21 @@ impl Target<'_> {
     }
 }
 
-fn render(shape: &Shape, grid: &Grid2, opts: &EvalOptions, want: Want) -> Result<Vec<f32>, Error> {
+/// Renders `grid`. `extra_per_pixel` is what the caller will allocate per
+/// pixel on top (for the memory budget).
+fn render(
+    shape: &Shape,
+    grid: &Grid2,
+    opts: &EvalOptions,
+    want: Want,
+    extra_per_pixel: usize,
+) -> Result<Vec<f32>, Error> {
     opts.validate()?;
-    check_budget(grid.len().saturating_mul(9), opts)?;
+    // The tile-major buffer and the image: 4 bytes a pixel each.
+    check_budget(grid, 8 + extra_per_pixel, opts)?;
+    if grid.is_empty() {
+        return Ok(Vec::new());
+    }
     let sizes = opts.tile_sizes.clone();
     let frame = Frame {
         shape,
@@ -357,7 +369,7 @@ impl Shape {
     /// assert!((inside as f64 - 64.0 * 64.0 * std::f64::consts::PI / 16.0).abs() < 40.0);
     /// ```
     pub fn eval_grid(&self, grid: &Grid2, opts: &EvalOptions) -> Result<Vec<f32>, Error> {
-        render(self, grid, opts, Want::Values)
+        render(self, grid, opts, Want::Values, 0)
     }
 
     /// Which pixels of `grid` are inside (value < 0), row by row from the top.
@@ -366,7 +378,7 @@ impl Shape {
     /// without evaluating their pixels; the answer is the same as comparing
     /// [`Shape::eval_grid`] with zero.
     pub fn render_mask(&self, grid: &Grid2, opts: &EvalOptions) -> Result<Vec<bool>, Error> {
-        Ok(render(self, grid, opts, Want::Sign)?
+        Ok(render(self, grid, opts, Want::Sign, 1)?
             .into_iter()
             .map(|v| v < 0.0)
             .collect())
