@@ -480,7 +480,7 @@ fn bench_json_lists_every_dispatch() {
         "\"match\"",
         "\"trampoline\"",
         "\"best_ns_per_insn\"",
-        "\"tail_over_match\"",
+        "\"tail_speedup\"",
         "\"peak_rss_kib\"",
     ] {
         assert!(json.contains(key), "{key} missing: {json}");
@@ -534,5 +534,5 @@ fn bench_json_lists_every_dispatch() {
         "1",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("tail/match"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("tail speedup"), "{}", stdout(&o));
 }

@@ -37,8 +37,8 @@ Examples:
 Times are best and median of K runs. Evaluation rows give nanoseconds per
 tape instruction for single points and for interval boxes; frame rows give
 milliseconds per whole render for pruning on and off at 1, 2, 4, … and N
-threads. tail/match is the tail-call time over the match-loop time (below 1:
-tail calls are faster). Peak RSS is measured in a child `tapir render` with
+threads. The tail speedup is the match-loop time over the tail-call time
+(above 1: tail calls are faster). Peak RSS is measured in a child `tapir render` with
 the same options (tail dispatch). Every configuration must find the same
 pixels inside; if not, the command prints the table and exits with code 1.";
 

@@ -94,17 +94,14 @@ pub struct Report {
     pub frames: Vec<FrameRow>,
 }
 
-/// `a / b` for times of the tail-call and match styles (NaN if unknown).
+/// How many times faster tail calls are than the match loop: match-loop
+/// time over tail-call time, best runs (NaN if unknown).
 fn ratio(stats: &[Stats; 3]) -> f64 {
     let (tail, matcher) = (
         stats[index(Dispatch::TailCall)].best,
         stats[index(Dispatch::Match)].best,
     );
-    if matcher > 0.0 {
-        tail / matcher
-    } else {
-        f64::NAN
-    }
+    if tail > 0.0 { matcher / tail } else { f64::NAN }
 }
 
 /// Position of `d` in [`Dispatch::ALL`].
@@ -231,29 +228,29 @@ impl Report {
             );
             let _ = writeln!(
                 t,
-                "{:<10}{:>20}{:>20}{:>20}{:>12}",
-                "", names[0], names[1], names[2], "tail/match"
+                "{:<10}{:>20}{:>20}{:>20}{:>14}",
+                "", names[0], names[1], names[2], "tail speedup"
             );
             for row in &self.eval {
                 let _ = write!(t, "{:<10}", row.kind);
                 for s in &row.stats {
                     let _ = write!(t, "{:>20}", format!("{} / {}", num(s.best), num(s.median)));
                 }
-                let _ = writeln!(t, "{:>12}", num(ratio(&row.stats)));
+                let _ = writeln!(t, "{:>14}", num(ratio(&row.stats)));
             }
         }
         if !self.frames.is_empty() {
             let _ = writeln!(t, "\nFrames: ms per frame, best / median");
             let _ = writeln!(
                 t,
-                "{:<6}{:>8}{:>6}{:>20}{:>20}{:>20}{:>12}{:>12}{:>12}",
+                "{:<6}{:>8}{:>6}{:>20}{:>20}{:>20}{:>14}{:>12}{:>12}",
                 "prune",
                 "threads",
                 "runs",
                 names[0],
                 names[1],
                 names[2],
-                "tail/match",
+                "tail speedup",
                 "inside",
                 "peak RSS"
             );
@@ -277,12 +274,12 @@ impl Report {
                 let rss = f
                     .peak_rss_kib
                     .map_or("-".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
-                let _ = writeln!(t, "{:>12}{:>12}{:>12}", num(ratio(&f.stats)), inside, rss);
+                let _ = writeln!(t, "{:>14}{:>12}{:>12}", num(ratio(&f.stats)), inside, rss);
             }
         }
         let _ = writeln!(
             t,
-            "\ntail/match: tail-call time over match-loop time (best runs; below 1 means tail calls win).\n\
+            "\ntail speedup: match-loop time over tail-call time (best runs; above 1 means tail calls win).\n\
              peak RSS: VmHWM of a `tapir render` child with the row's options (tail dispatch)."
         );
         t
@@ -296,11 +293,11 @@ impl Report {
     ///   "eval": [ { "kind": "point" | "interval", "evals_per_run",
     ///               "dispatch": { "tail" | "match" | "trampoline":
     ///                 { "best_ns_per_insn", "median_ns_per_insn", "runs" } },
-    ///               "tail_over_match" } ],
+    ///               "tail_speedup" } ],
     ///   "frames": [ { "prune", "threads",
     ///                 "dispatch": { STYLE: { "best_ms", "median_ms", "runs",
     ///                                        "inside", "same_pixels" } },
-    ///                 "tail_over_match", "child_inside", "peak_rss_kib" } ],
+    ///                 "tail_speedup", "child_inside", "peak_rss_kib" } ],
     ///   "inside", "agree" }
     /// ```
     ///
@@ -344,11 +341,7 @@ impl Report {
                     s.runs
                 );
             }
-            let _ = write!(
-                j,
-                "}}, \"tail_over_match\": {}}}",
-                json_num(ratio(&row.stats))
-            );
+            let _ = write!(j, "}}, \"tail_speedup\": {}}}", json_num(ratio(&row.stats)));
         }
         j.push_str("\n  ],\n  \"frames\": [");
         for (i, f) in self.frames.iter().enumerate() {
@@ -374,7 +367,7 @@ impl Report {
             let opt = |v: Option<u64>| v.map_or("null".to_string(), |v| v.to_string());
             let _ = write!(
                 j,
-                "}}, \"tail_over_match\": {}, \"child_inside\": {}, \"peak_rss_kib\": {}}}",
+                "}}, \"tail_speedup\": {}, \"child_inside\": {}, \"peak_rss_kib\": {}}}",
                 json_num(ratio(&f.stats)),
                 opt(f.child_inside.map(|n| n as u64)),
                 opt(f.peak_rss_kib)
@@ -453,9 +446,9 @@ mod tests {
             j.contains("\"agree\": true") && j.contains("\"trampoline\""),
             "{j}"
         );
-        assert!(j.contains("\"tail_over_match\": 0.5"), "{j}");
+        assert!(j.contains("\"tail_speedup\": 2"), "{j}");
         let t = r.table();
-        assert!(t.contains("2.0 MiB") && t.contains("0.500"), "{t}");
+        assert!(t.contains("2.0 MiB") && t.contains("2.000"), "{t}");
         let bad = sample([7, 8, 7]);
         assert!(bad.disagreement().unwrap().contains("match 8"));
         assert!(bad.table().contains("DISAGREE"));

@@ -296,7 +296,7 @@ fn render(
     if grid.is_empty() {
         return Ok(Vec::new());
     }
-    let sizes = opts.tile_sizes.clone();
+    let sizes = root_sizes(&opts.tile_sizes, grid, pool_threads(opts.threads));
     let frame = Frame {
         shape,
         opts,
@@ -349,6 +349,28 @@ fn render(
         }
     }
     Ok(image)
+}
+
+/// The tile sizes to use for `grid` on `threads` threads: the configured
+/// ones, less leading sizes while the image has too few root tiles to keep
+/// every thread busy (two per thread), so small images run in parallel too.
+/// Results do not depend on tile sizes.
+fn root_sizes(sizes: &[usize], grid: &Grid2, threads: usize) -> Vec<usize> {
+    let tiles = |s: usize| grid.width().div_ceil(s) * grid.height().div_ceil(s);
+    let mut first = 0;
+    while first + 2 < sizes.len() && tiles(sizes[first]) < 2 * threads {
+        first += 1;
+    }
+    sizes[first..].to_vec()
+}
+
+/// The number of threads a render with `threads` (0: one per core) uses.
+fn pool_threads(threads: usize) -> usize {
+    #[cfg(feature = "parallel")]
+    if threads == 0 {
+        return rayon::current_num_threads();
+    }
+    threads.max(1)
 }
 
 impl Shape {
