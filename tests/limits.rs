@@ -192,9 +192,11 @@ fn million_instruction_vm_tape() {
 
 // ---------------------------------------------------------------- memory
 
-/// The first number in `msg`.
+/// The number of MiB `msg` says the render needs (the number after
+/// "needs about").
 fn first_number(msg: &str) -> u64 {
-    let digits: String = msg
+    let after = msg.split("needs about ").nth(1).unwrap_or(msg);
+    let digits: String = after
         .chars()
         .skip_while(|c| !c.is_ascii_digit())
         .take_while(|c| c.is_ascii_digit())
@@ -244,6 +246,11 @@ fn images_over_the_memory_budget_are_refused() {
     };
     let t = Instant::now();
     assert_refused(shape.eval_grid(&grid, &opts), t, min_mib, "eval_grid");
+    // The message names the image size.
+    match shape.eval_grid(&grid, &opts) {
+        Err(Error::Limit(msg)) => assert!(msg.contains("100000×100000"), "{msg}"),
+        other => panic!("expected a limit error, got {:?}", other.map(|v| v.len())),
+    }
     let t = Instant::now();
     assert_refused(shape.render_mask(&grid, &opts), t, min_mib, "render_mask");
     for mode in [ColorMode::Bitmap, ColorMode::Field] {
