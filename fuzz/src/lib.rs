@@ -19,11 +19,13 @@
 //! tile sizes and brute force, and compares every pixel with the point
 //! evaluator.
 
+#[path = "../../tests/common/recipe.rs"]
+mod recipe;
+
 use tapir::Shape;
 use tapir::eval::{Choice, Grad, Interval, Lanes};
 use tapir::graph::{Graph, NodeId, Var};
 use tapir::interp::{Dispatch, Machine};
-use tapir::ops::{BinaryOp, UnaryOp};
 use tapir::render::{Bounds2, EvalOptions, Grid2};
 use tapir::tape::simplify::Simplifier;
 use tapir::tape::{REGISTER_COUNT, Tape};
@@ -110,33 +112,14 @@ impl Region {
 pub fn build(steps: &[(u8, u8, u8, u8, f32)]) -> (Graph, NodeId) {
     let mut g = Graph::new();
     let mut nodes = vec![g.var(Var::X), g.var(Var::Y), g.var(Var::Z)];
-    let (un, bin) = (UnaryOp::ALL, BinaryOp::ALL);
     for &(kind, a, b, mode, c) in steps {
-        let pick =
-            |i: u8, nodes: &[NodeId]| nodes[nodes.len() - 1 - usize::from(i) % nodes.len().min(40)];
-        let (na, nb) = (pick(a, &nodes), pick(b, &nodes));
         let c = if mode % 4 == 0 {
             c
         } else {
             SPECIAL[usize::from(mode / 4) % SPECIAL.len()]
         };
-        let k = usize::from(kind) % (un.len() + 2 * bin.len() + 1);
-        let node = if k < un.len() {
-            g.unary(un[k], na)
-        } else if k < un.len() + bin.len() {
-            g.binary(bin[k - un.len()], na, nb)
-        } else if k < un.len() + 2 * bin.len() {
-            let cn = g.constant(c);
-            let op = bin[k - un.len() - bin.len()];
-            if b % 2 == 0 {
-                g.binary(op, na, cn)
-            } else {
-                g.binary(op, cn, na)
-            }
-        } else {
-            g.constant(c)
-        };
-        nodes.push(node);
+        let ops = (usize::from(kind), usize::from(a), usize::from(b));
+        recipe::step(&mut g, &mut nodes, ops, c, 40, b % 2 == 1);
     }
     let root = *nodes.last().expect("x, y and z at least");
     (g, root)

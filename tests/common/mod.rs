@@ -4,6 +4,8 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+mod recipe;
+
 use tapir::graph::{Graph, NodeId, Var};
 use tapir::ops::{BinaryOp, UnaryOp};
 
@@ -73,30 +75,16 @@ impl Recipe {
     pub fn build(&self) -> (Graph, NodeId) {
         let mut g = Graph::new();
         let mut nodes = vec![g.var(Var::X), g.var(Var::Y), g.var(Var::Z)];
-        let unary = UnaryOp::ALL;
-        let binary = BinaryOp::ALL;
         for &(kind, a, b, c) in &self.steps {
-            let pick = |i: u16, nodes: &[NodeId]| {
-                nodes[nodes.len() - 1 - (i as usize % nodes.len().min(8))]
-            };
-            let (na, nb) = (pick(a, &nodes), pick(b, &nodes));
-            let k = kind as usize % (unary.len() + 2 * binary.len() + 1);
-            let node = if k < unary.len() {
-                g.unary(unary[k], na)
-            } else if k < unary.len() + binary.len() {
-                g.binary(binary[k - unary.len()], na, nb)
-            } else if k < unary.len() + 2 * binary.len() {
-                let cn = g.constant(c);
-                let op = binary[k - unary.len() - binary.len()];
-                if a % 2 == 0 {
-                    g.binary(op, na, cn)
-                } else {
-                    g.binary(op, cn, na)
-                }
-            } else {
-                g.constant(c)
-            };
-            nodes.push(node);
+            let (a, b) = (usize::from(a), usize::from(b));
+            recipe::step(
+                &mut g,
+                &mut nodes,
+                (usize::from(kind), a, b),
+                c,
+                8,
+                a % 2 == 1,
+            );
         }
         let root = *nodes.last().unwrap();
         (g, root)
