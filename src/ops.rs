@@ -229,14 +229,6 @@ impl Op {
         !matches!(self, Op::Output | Op::Store)
     }
 
-    /// True when `imm` holds an `f32` (as bits).
-    pub fn has_float_imm(self) -> bool {
-        matches!(
-            self.form(),
-            Form::Constant | Form::BinaryImm | Form::ImmBinary | Form::ChoiceImm
-        )
-    }
-
     /// The register/register form of a unary operation.
     pub fn unary(op: UnaryOp) -> Op {
         match op {
