@@ -254,6 +254,7 @@ fn builtins_all_callable() {
             tapir::ops::UnaryOp::from_name(name).is_some()
                 || tapir::ops::BinaryOp::from_name(name).is_some()
                 || name == "remap"
+                || name == "len"
         );
     }
 }
@@ -576,6 +577,302 @@ fn error_render() {
     assert!(text.contains("shape.expr:2:9"), "{text}");
     assert!(text.contains("did you mean `sqrt`?"), "{text}");
     assert!(text.contains("let s = sqr(x);\n  |         ^"), "{text}");
+}
+
+// ---------------------------------------------------------------- lists and folds
+
+#[test]
+fn lists() {
+    assert_eq!(val("[4, 5, 6][1]"), 5.0);
+    assert_eq!(
+        val("let p = [[1, 2], [3, 4]]; p[1][0] * 10 + p[0][1]"),
+        32.0
+    );
+    assert_eq!(
+        val("len([]) * 100 + len([1, [2, 3], 4]) * 10 + len([[]])"),
+        31.0
+    );
+    // Elements are any expressions; an index is any constant integer.
+    assert_eq!(at("[x, y + 1, 7][2 - 1]", 0.0, 2.0, 0.0), 3.0);
+    assert_eq!(at("-[x, y][0]^2", 3.0, 0.0, 0.0), -9.0);
+    assert_eq!(val("let i = 1; [10, 20][i]"), 20.0);
+    // Lists are values: arguments, results, locals.
+    assert_eq!(
+        at(
+            "fn pt(i) = [i, i * 2];\nfn dot(a, b) = a[0] * b[0] + a[1] * b[1];\ndot(pt(3), [x, 1])",
+            2.0,
+            0.0,
+            0.0
+        ),
+        12.0
+    );
+    assert_eq!(
+        val("fn swap(p) { let a = p[0]; [p[1], a] }\nswap([1, 2])[0] + swap(swap([3, 4]))[0] * 10"),
+        32.0
+    );
+    // f(x)[i] indexes a call's result.
+    assert_eq!(val("fn f() = [7, 8]; f()[1]"), 8.0);
+}
+
+#[test]
+fn folds() {
+    assert_eq!(val("fold s = 0 for i in 0 .. 5: s + i"), 10.0);
+    assert_eq!(val("fold s = 1 for i in 1..5: s * i"), 24.0);
+    // An empty range gives the initial value; the range may be negative.
+    assert_eq!(val("fold s = 7 for i in 3 .. 3: s + i"), 7.0);
+    assert_eq!(val("fold s = 7 for i in 3 .. 0: s + i"), 7.0);
+    assert_eq!(val("fold s = 0 for i in -2 .. 1: s + i"), -3.0);
+    // The body extends as far as it can; parentheses end it.
+    assert_eq!(val("1 + fold s = 0 for i in 0 .. 3: s + i * 2"), 7.0);
+    assert_eq!(val("(fold s = 0 for i in 0 .. 3: s + i) * 2"), 6.0);
+    // The accumulator may be a list (here two Fibonacci numbers).
+    assert_eq!(
+        val("(fold f = [0, 1] for i in 0 .. 10: [f[1], f[0] + f[1]])[0]"),
+        55.0
+    );
+    // Nested folds, folds over lists, in function bodies, with x.
+    assert_eq!(
+        val("fold s = 0 for i in 0 .. 3: fold t = s for j in 0 .. i + 1: t + 1"),
+        6.0
+    );
+    let src =
+        "fn total(p) = fold s = 0 for i in 0 .. len(p): s + p[i];\ntotal([x, 2, 3]) + total([])";
+    assert_eq!(at(src, 10.0, 0.0, 0.0), 15.0);
+    assert_eq!(
+        at(
+            "fold m = x for i in 1 .. 4: min(m, abs(x - i))",
+            2.25,
+            0.0,
+            0.0
+        ),
+        0.25
+    );
+    // The loop variable shadows, and is gone after the fold.
+    assert_eq!(
+        val("let i = 100; (fold s = 0 for i in 0 .. 2: s + i) + i"),
+        101.0
+    );
+    assert_eq!(
+        val("fn f(a) { let b = fold s = a for i in 0 .. 2: s * 2; b + a }\nf(1)"),
+        5.0
+    );
+    // The initial value does not see the accumulator (an outer `s` is used).
+    assert_eq!(
+        val("let s = 5; fold s = s + 1 for i in 0 .. 1: s * 2"),
+        12.0
+    );
+    // Keywords are reserved, but longer names are not.
+    assert_eq!(
+        val("let folder = 2; let format = 3; let index = 4; folder * format * index"),
+        24.0
+    );
+}
+
+#[test]
+fn list_and_fold_errors() {
+    assert_err(
+        "[1, 2] + 1",
+        1,
+        8,
+        "the left operand of `add` must be a number, but it is a list of 2 values",
+    );
+    assert_err(
+        "sin([1])",
+        1,
+        1,
+        "the operand of `sin` must be a number, but it is a list of 1 value",
+    );
+    assert_err(
+        "let p = [1, 2];\np[2]",
+        2,
+        2,
+        "index 2 is out of range for a list of 2 values",
+    );
+    assert_err("[1][-1]", 1, 4, "index -1 is out of range");
+    assert_err(
+        "[1][0.5]",
+        1,
+        4,
+        "a list index must be an integer, but it is 0.5",
+    );
+    assert_err(
+        "[1][x]",
+        1,
+        4,
+        "a list index must be a constant integer, but this depends on x",
+    );
+    assert_err("x[0]", 1, 2, "only a list can be indexed");
+    assert_err("len(x)", 1, 1, "`len` needs a list");
+    assert_err(
+        "len([1], [2])",
+        1,
+        1,
+        "`len` takes 1 argument, but 2 were given",
+    );
+    assert_err(
+        "[x, y]",
+        1,
+        1,
+        "the shape must be a number, but it is a list of 2 values",
+    );
+    assert_err(
+        "min([1], 2)",
+        1,
+        1,
+        "every argument of `min` must be a number",
+    );
+    assert_err(
+        "remap([1], x, y, z)",
+        1,
+        1,
+        "the shape of `remap` must be a number",
+    );
+    assert_err(
+        "[1, 2",
+        1,
+        6,
+        "expected `,` or `]` in the list started at 1:1, found end of input",
+    );
+    assert_err(
+        "[1, 2)",
+        1,
+        6,
+        "expected `,` or `]` in the list started at 1:1, found `)`",
+    );
+    assert_err(
+        "(1, 2]",
+        1,
+        3,
+        "expected `)` to close the `(` at 1:1, found `,`",
+    );
+    assert_err(
+        "1, 2",
+        1,
+        2,
+        "unexpected `,` outside of a function call or list",
+    );
+    assert_err("x]", 1, 2, "unmatched `]`");
+    assert_err("[1][0", 1, 6, "expected `]` to close the index `[` at 1:4");
+    assert_err("x .. y", 1, 3, "unexpected `..` outside of a `fold`");
+    assert_err("x : y", 1, 3, "unexpected `:` outside of a `fold`");
+    assert_err(
+        "fold 1 = 0 for i in 0..2: i",
+        1,
+        6,
+        "expected a name for the accumulator after `fold`",
+    );
+    assert_err(
+        "fold x = 0 for i in 0..2: i",
+        1,
+        6,
+        "`x` is an input variable",
+    );
+    assert_err(
+        "fold a 0 for i in 0..2: a",
+        1,
+        8,
+        "expected `=` after the accumulator's name",
+    );
+    assert_err(
+        "fold a = 0 in 0..3: a",
+        1,
+        12,
+        "expected `for` after the initial value of the `fold` at 1:1",
+    );
+    assert_err(
+        "fold a = 0 for 3 in 0..3: a",
+        1,
+        16,
+        "expected a loop variable after `for`",
+    );
+    assert_err(
+        "fold a = 0 for a in 0..3: a",
+        1,
+        16,
+        "the loop variable `a` has the name of the accumulator",
+    );
+    assert_err(
+        "fold a = 0 for i of 0..3: a",
+        1,
+        18,
+        "expected `in` after the loop variable",
+    );
+    assert_err(
+        "fold a = 0 for i in 0, 3: a",
+        1,
+        22,
+        "expected `..` in the range of the `fold` at 1:1",
+    );
+    assert_err(
+        "fold a = 0 for i in 0 .. 3 a",
+        1,
+        28,
+        "expected `:` after the range of the `fold` at 1:1",
+    );
+    assert_err(
+        "fold a = 0 for i in 0 .. x: a",
+        1,
+        26,
+        "the end of the range of `fold` must be a constant integer",
+    );
+    assert_err(
+        "fold a = 0 for i in 0.5 .. 2: a",
+        1,
+        21,
+        "the start of the range of `fold` must be an integer, but it is 0.5",
+    );
+    assert_err(
+        "fold a = 0 for i in [1] .. 2: a",
+        1,
+        21,
+        "the start of the range of `fold` must be a number, but it is a list",
+    );
+    assert_err("fold a = 0 for i in 0 .. 1e9: a", 1, 26, "too large");
+    assert_err(
+        "fold a = 0 for i in 0 .. 3: b",
+        1,
+        29,
+        "unknown variable `b`",
+    );
+    // The loop's names are gone after its body.
+    assert_err(
+        "(fold a = 0 for i in 0 .. 3: a) + i",
+        1,
+        35,
+        "unknown variable `i`",
+    );
+    // Running too long is the usual "too large" error, not a hang.
+    assert_err(
+        "fold a = 0 for i in 0 .. 16000000: a + i",
+        1,
+        1,
+        "too large",
+    );
+    // A type error inside the standard library points at the call.
+    assert_err(
+        "let p = [1, 2];\ncircle(p)",
+        2,
+        1,
+        "inside this call of `circle`",
+    );
+}
+
+#[test]
+fn deep_lists_and_folds() {
+    let n = 100_000;
+    // Deeply nested list literals and indexing.
+    let src = format!("{}x{}{}", "[".repeat(n), "]".repeat(n), "[0]".repeat(n));
+    assert_eq!(at(&src, 2.5, 0.0, 0.0), 2.5);
+    // Deeply nested folds (each body is the next fold).
+    let src = format!("{}x", "fold a = 1 for i in 0 .. 1: ".repeat(2000));
+    assert_eq!(at(&src, 3.0, 0.0, 0.0), 3.0);
+    // A long fold: one iteration per point of a list.
+    let pts: Vec<String> = (0..10_000).map(|i| format!("{i}")).collect();
+    let src = format!(
+        "let p = [{}];\nfold s = 0 for i in 0 .. len(p): s + p[i] * 0 + 1",
+        pts.join(", ")
+    );
+    assert_eq!(val(&src), 10_000.0);
 }
 
 // ---------------------------------------------------------------- depth

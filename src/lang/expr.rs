@@ -40,31 +40,58 @@ pub(crate) const CONSTANTS: [(&str, f32); 5] = [
     ("nan", f32::NAN),
 ];
 
-/// One instruction of stack code.
+/// A value of the evaluator: a graph node (a number, depending on x, y and
+/// z or not) or a list of values (see [`Compiler::lists`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Val {
+    /// A number.
+    Node(NodeId),
+    /// A list, by its index in [`Compiler::lists`].
+    List(u32),
+}
+
+/// One instruction of stack code. `pos` fields are source offsets, where
+/// an error found while running the instruction is reported.
 #[derive(Copy, Clone, Debug)]
 enum Instr {
     /// Push a constant.
     Const(f32),
     /// Push an input variable.
     Var(Var),
-    /// Push an existing node (a top-level `let`).
-    Node(NodeId),
+    /// Push an existing value (a top-level `let`).
+    Val(Val),
     /// Push parameter or local number `k` of the current call.
     Slot(u32),
     /// Pop a value into a new local of the current call.
     Bind,
     /// Pop one, push `op` of it.
-    Unary(UnaryOp),
+    Unary(UnaryOp, u32),
     /// Pop two, push `op` of them.
-    Binary(BinaryOp),
-    /// Pop `n`, push them folded left with `op`.
-    Fold(BinaryOp, u32),
+    Binary(BinaryOp, u32),
+    /// Pop `n`, push them folded left with `op` (`min`, `max`).
+    Chain(BinaryOp, u32, u32),
     /// Pop exponent and base, push the power; the exponent starts at this offset.
     Pow(u32),
     /// Pop shape, X, Y, Z, push the remapped shape; the call is at this offset.
     Remap(u32),
     /// Call function `func`; the call is at offset `pos`.
     Call { func: u32, pos: u32 },
+    /// Pop `n` values, push the list of them.
+    List(u32),
+    /// Pop an index and a list, push the list's element.
+    Index(u32),
+    /// Pop a list, push its length.
+    Len(u32),
+    /// Pop a range end, a range start and an initial value. If the range
+    /// is empty, push the initial value and skip `len` instructions (past
+    /// the matching `LoopNext`); otherwise bind the accumulator, the loop
+    /// variable and the range end as three new locals.
+    LoopStart { len: u32, from: u32, to: u32 },
+    /// Pop the body's value into the accumulator (local `acc`) and step the
+    /// loop variable; while it is below the end, jump back `len`
+    /// instructions to the start of the body, else drop the three locals
+    /// and push the accumulator.
+    LoopNext { len: u32, acc: u32 },
 }
 
 /// A user or standard-library function.
@@ -80,7 +107,7 @@ struct Func {
 /// What a top-level name stands for.
 #[derive(Copy, Clone, Debug)]
 enum Global {
-    Node(NodeId),
+    Val(Val),
     Const(f32),
 }
 
@@ -98,7 +125,10 @@ pub(crate) struct Compiler<'s> {
     funcs: Vec<Func>,
     func_names: HashMap<String, u32>,
     globals: HashMap<String, Global>,
-    memo: HashMap<(u32, Vec<NodeId>), NodeId>,
+    memo: HashMap<(u32, Vec<Val>), Val>,
+    /// Every list made so far, stored once each (so equal lists have equal
+    /// [`Val`]s, which keeps memoisation working).
+    lists: Lists,
     steps: usize,
     /// The source that is the user's program (errors are reported there).
     user: usize,
@@ -111,6 +141,9 @@ pub(crate) fn builtin_arity(name: &str) -> Option<Option<usize>> {
     }
     if name == "remap" {
         return Some(Some(4));
+    }
+    if name == "len" {
+        return Some(Some(1));
     }
     if UnaryOp::from_name(name).is_some() {
         return Some(Some(1));
@@ -126,6 +159,7 @@ pub(crate) fn builtin_names() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = UnaryOp::ALL.iter().map(|u| u.name()).collect();
     v.extend(BinaryOp::ALL.iter().map(|b| b.name()));
     v.push("remap");
+    v.push("len");
     v
 }
 
@@ -165,6 +199,7 @@ impl<'s> Compiler<'s> {
             func_names: HashMap::new(),
             globals,
             memo: HashMap::new(),
+            lists: Lists::default(),
             steps: 0,
             user,
         }
@@ -178,8 +213,8 @@ impl<'s> Compiler<'s> {
         p.program(library)
     }
 
-    /// Evaluates stack code from source `src` into a node.
-    fn run(&mut self, code: &[Instr], src: usize, stmt_pos: usize) -> Result<NodeId, Fail> {
+    /// Evaluates stack code from source `src` into a value.
+    fn run(&mut self, code: &[Instr], src: usize, stmt_pos: usize) -> Result<Val, Fail> {
         struct Frame {
             func: u32,
             pc: usize,
@@ -194,6 +229,7 @@ impl<'s> Compiler<'s> {
             graph,
             funcs,
             memo,
+            lists,
             steps,
             ..
         } = self;
@@ -205,8 +241,8 @@ impl<'s> Compiler<'s> {
             site: stmt_pos,
             site_src: src,
         }];
-        let mut stack: Vec<NodeId> = Vec::new();
-        let mut slots: Vec<NodeId> = Vec::new();
+        let mut stack: Vec<Val> = Vec::new();
+        let mut slots: Vec<Val> = Vec::new();
         // Where to report a problem found at `pos` of `body_src`: there if it
         // is the user's text, else at the innermost call made from it.
         let locate = |frames: &[Frame], body_src: usize, pos: Option<usize>, msg: String| -> Fail {
@@ -287,10 +323,39 @@ impl<'s> Compiler<'s> {
                     msg,
                 ));
             }
+            // A number popped from the stack, or an error at `pos` saying
+            // what `what` needed.
+            macro_rules! number {
+                ($pos:expr, $what:expr) => {
+                    match stack.pop().ok_or_else(internal)? {
+                        Val::Node(n) => n,
+                        Val::List(l) => {
+                            let msg = format!(
+                                "{} must be a number, but it is {}",
+                                $what,
+                                lists.describe(l)
+                            );
+                            return Err(locate(&frames, body_src, Some($pos as usize), msg));
+                        }
+                    }
+                };
+            }
+            // A constant integer popped from the stack (see `const_int`).
+            macro_rules! integer {
+                ($pos:expr, $what:expr) => {{
+                    let n = number!($pos, $what);
+                    match const_int(graph, n, $what) {
+                        Ok(v) => v,
+                        Err(msg) => {
+                            return Err(locate(&frames, body_src, Some($pos as usize), msg));
+                        }
+                    }
+                }};
+            }
             match ins {
-                Instr::Const(v) => stack.push(graph.constant(v)),
-                Instr::Var(v) => stack.push(graph.var(v)),
-                Instr::Node(n) => stack.push(n),
+                Instr::Const(v) => stack.push(Val::Node(graph.constant(v))),
+                Instr::Var(v) => stack.push(Val::Node(graph.var(v))),
+                Instr::Val(v) => stack.push(v),
                 Instr::Slot(k) => {
                     let v = slots
                         .get(slot_base + k as usize)
@@ -302,27 +367,32 @@ impl<'s> Compiler<'s> {
                     let v = stack.pop().ok_or_else(internal)?;
                     slots.push(v);
                 }
-                Instr::Unary(op) => {
-                    let a = stack.pop().ok_or_else(internal)?;
-                    stack.push(graph.unary(op, a));
+                Instr::Unary(op, pos) => {
+                    let a = number!(pos, format!("the operand of `{}`", op.name()));
+                    stack.push(Val::Node(graph.unary(op, a)));
                 }
-                Instr::Binary(op) => {
-                    let b = stack.pop().ok_or_else(internal)?;
-                    let a = stack.pop().ok_or_else(internal)?;
-                    stack.push(graph.binary(op, a, b));
+                Instr::Binary(op, pos) => {
+                    let b = number!(pos, format!("the right operand of `{}`", op.name()));
+                    let a = number!(pos, format!("the left operand of `{}`", op.name()));
+                    stack.push(Val::Node(graph.binary(op, a, b)));
                 }
-                Instr::Fold(op, n) => {
+                Instr::Chain(op, n, pos) => {
                     let at = stack.len().checked_sub(n as usize).ok_or_else(internal)?;
-                    let mut acc = *stack.get(at).ok_or_else(internal)?;
-                    for &v in &stack[at + 1..] {
+                    let mut args = Vec::with_capacity(n as usize);
+                    for _ in 0..n {
+                        args.push(number!(pos, format!("every argument of `{}`", op.name())));
+                    }
+                    debug_assert_eq!(stack.len(), at);
+                    let mut rest = args.into_iter().rev();
+                    let mut acc = rest.next().ok_or_else(internal)?;
+                    for v in rest {
                         acc = graph.binary(op, acc, v);
                     }
-                    stack.truncate(at);
-                    stack.push(acc);
+                    stack.push(Val::Node(acc));
                 }
                 Instr::Pow(pos) => {
-                    let e = stack.pop().ok_or_else(internal)?;
-                    let b = stack.pop().ok_or_else(internal)?;
+                    let e = number!(pos, "the exponent");
+                    let b = number!(pos, "the base of `^`");
                     let pos = Some(pos as usize);
                     let n = match graph.const_value(e) {
                         None => {
@@ -342,20 +412,20 @@ impl<'s> Compiler<'s> {
                         }
                         Some(v) => v as i64,
                     };
-                    stack.push(power(graph, b, n));
+                    stack.push(Val::Node(power(graph, b, n)));
                 }
                 Instr::Remap(pos) => {
-                    let z = stack.pop().ok_or_else(internal)?;
-                    let y = stack.pop().ok_or_else(internal)?;
-                    let x = stack.pop().ok_or_else(internal)?;
-                    let s = stack.pop().ok_or_else(internal)?;
+                    let z = number!(pos, "the z of `remap`");
+                    let y = number!(pos, "the y of `remap`");
+                    let x = number!(pos, "the x of `remap`");
+                    let s = number!(pos, "the shape of `remap`");
                     if graph.len() + s.index() + 1 > MAX_NODES {
                         let msg = format!(
                             "the program is too large: it expands to more than {MAX_NODES} nodes"
                         );
                         return Err(locate(&frames, body_src, Some(pos as usize), msg));
                     }
-                    stack.push(graph.remap(s, [x, y, z]));
+                    stack.push(Val::Node(graph.remap(s, [x, y, z])));
                 }
                 Instr::Call { func: id, pos } => {
                     let arity = funcs.get(id as usize).map_or(0, |f| f.arity);
@@ -377,8 +447,125 @@ impl<'s> Compiler<'s> {
                         site_src: body_src,
                     });
                 }
+                Instr::List(n) => {
+                    let at = stack.len().checked_sub(n as usize).ok_or_else(internal)?;
+                    let id = lists.intern(&stack[at..]);
+                    stack.truncate(at);
+                    stack.push(Val::List(id));
+                }
+                Instr::Index(pos) => {
+                    let i = integer!(pos, "a list index");
+                    let l = stack.pop().ok_or_else(internal)?;
+                    let Val::List(l) = l else {
+                        let msg = "only a list can be indexed, but this is a number".to_string();
+                        return Err(locate(&frames, body_src, Some(pos as usize), msg));
+                    };
+                    let items = lists.get(l);
+                    let Some(&v) = usize::try_from(i).ok().and_then(|i| items.get(i)) else {
+                        let msg = format!(
+                            "index {i} is out of range for {} (indices start at 0)",
+                            lists.describe(l)
+                        );
+                        return Err(locate(&frames, body_src, Some(pos as usize), msg));
+                    };
+                    stack.push(v);
+                }
+                Instr::Len(pos) => {
+                    let Val::List(l) = stack.pop().ok_or_else(internal)? else {
+                        let msg = "`len` needs a list, but this is a number".to_string();
+                        return Err(locate(&frames, body_src, Some(pos as usize), msg));
+                    };
+                    let n = lists.get(l).len() as f32;
+                    stack.push(Val::Node(graph.constant(n)));
+                }
+                Instr::LoopStart { len, from, to } => {
+                    let end = integer!(to, "the end of the range of `fold`");
+                    let start = integer!(from, "the start of the range of `fold`");
+                    let init = stack.pop().ok_or_else(internal)?;
+                    if start >= end {
+                        stack.push(init);
+                        if let Some(f) = frames.last_mut() {
+                            f.pc += len as usize;
+                        }
+                    } else {
+                        slots.push(init);
+                        slots.push(Val::Node(graph.constant(start as f32)));
+                        slots.push(Val::Node(graph.constant(end as f32)));
+                    }
+                }
+                Instr::LoopNext { len, acc } => {
+                    let v = stack.pop().ok_or_else(internal)?;
+                    let k = slot_base + acc as usize;
+                    let (Some(Val::Node(i)), Some(Val::Node(end))) =
+                        (slots.get(k + 1).copied(), slots.get(k + 2).copied())
+                    else {
+                        return Err(internal());
+                    };
+                    let next = graph.const_value(i).ok_or_else(internal)? + 1.0;
+                    let end = graph.const_value(end).ok_or_else(internal)?;
+                    if next < end {
+                        slots[k] = v;
+                        slots[k + 1] = Val::Node(graph.constant(next));
+                        if let Some(f) = frames.last_mut() {
+                            f.pc -= len as usize;
+                        }
+                    } else {
+                        slots.truncate(k);
+                        stack.push(v);
+                    }
+                }
             }
         }
+    }
+}
+
+/// The lists made while compiling, each stored once.
+#[derive(Default)]
+pub(crate) struct Lists {
+    items: Vec<Vec<Val>>,
+    ids: HashMap<Vec<Val>, u32>,
+}
+
+impl Lists {
+    /// The id of the list `items`, stored now if it is new.
+    fn intern(&mut self, items: &[Val]) -> u32 {
+        if let Some(&id) = self.ids.get(items) {
+            return id;
+        }
+        let id = u32::try_from(self.items.len()).unwrap_or(u32::MAX);
+        self.items.push(items.to_vec());
+        self.ids.insert(items.to_vec(), id);
+        id
+    }
+
+    /// The elements of list `id`.
+    fn get(&self, id: u32) -> &[Val] {
+        self.items.get(id as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// "a list of 3 values", for messages.
+    fn describe(&self, id: u32) -> String {
+        match self.get(id).len() {
+            1 => "a list of 1 value".to_string(),
+            n => format!("a list of {n} values"),
+        }
+    }
+}
+
+/// The value of `n` as an integer, if it is a constant integer of at most
+/// [`MAX_EXPONENT`] in magnitude; else a message about `what`.
+fn const_int(graph: &Graph, n: NodeId, what: impl std::fmt::Display) -> Result<i64, String> {
+    match graph.const_value(n) {
+        None => Err(format!(
+            "{what} must be a constant integer, but this depends on x, y or z"
+        )),
+        Some(v) if v.fract() != 0.0 || !v.is_finite() => {
+            Err(format!("{what} must be an integer, but it is {v}"))
+        }
+        Some(v) if v.abs() > MAX_EXPONENT => Err(format!(
+            "{what} is {v}, too large (at most {MAX_EXPONENT} in magnitude)"
+        )),
+        Some(v) => Ok(v as i64),
     }
 }
 
@@ -411,14 +598,14 @@ fn power(graph: &mut Graph, b: NodeId, n: i64) -> NodeId {
     }
 }
 
-/// An operator or group waiting on the parser's stack.
+/// An operator or group waiting on the parser's stack. Offsets say where
+/// the operator or group starts.
 #[derive(Copy, Clone, Debug)]
 enum Pending<'s> {
-    Neg,
-    Add,
-    Sub,
-    Mul,
-    Div,
+    /// Unary minus.
+    Neg(usize),
+    /// `+ - * /`.
+    Bin(BinaryOp, usize),
     /// `^`, with the offset where its exponent starts.
     Pow(usize),
     /// `(` at this offset.
@@ -429,38 +616,80 @@ enum Pending<'s> {
         pos: usize,
         argc: usize,
     },
+    /// A list literal `[` at `pos`, with `argc` elements complete so far.
+    List { pos: usize, argc: usize },
+    /// An index `[` at this offset, after a value.
+    Index(usize),
+    /// `fold ACC =` at `pos`: the initial value is being read.
+    FoldInit { pos: usize, acc: &'s str },
+    /// `for VAR in`: the start of the range (at `from`) is being read.
+    FoldFrom {
+        pos: usize,
+        acc: &'s str,
+        var: &'s str,
+        from: usize,
+    },
+    /// `..`: the end of the range (at `to`) is being read.
+    FoldTo {
+        pos: usize,
+        acc: &'s str,
+        var: &'s str,
+        from: usize,
+        to: usize,
+    },
+    /// `:`: the body is being read; it extends as far as possible. `start`
+    /// is the index of its `LoopStart` in the code, `acc` the accumulator's
+    /// slot.
+    FoldBody { start: usize, acc: u32 },
 }
 
 impl Pending<'_> {
     /// Binding strength; `None` for groups.
     fn prec(self) -> Option<u8> {
         match self {
-            Pending::Add | Pending::Sub => Some(1),
-            Pending::Mul | Pending::Div => Some(2),
-            Pending::Neg => Some(3),
+            Pending::FoldBody { .. } => Some(0),
+            Pending::Bin(BinaryOp::Add | BinaryOp::Sub, _) => Some(1),
+            Pending::Bin(..) => Some(2),
+            Pending::Neg(_) => Some(3),
             Pending::Pow(_) => Some(4),
-            Pending::Paren(_) | Pending::Call { .. } => None,
+            Pending::Paren(_)
+            | Pending::Call { .. }
+            | Pending::List { .. }
+            | Pending::Index(_)
+            | Pending::FoldInit { .. }
+            | Pending::FoldFrom { .. }
+            | Pending::FoldTo { .. } => None,
         }
     }
 
+    /// The instruction an operator emits when it is reduced (`None` for
+    /// groups and for a fold's body, which [`Parser::reduce`] handles).
     fn instr(self) -> Option<Instr> {
         Some(match self {
-            Pending::Neg => Instr::Unary(UnaryOp::Neg),
-            Pending::Add => Instr::Binary(BinaryOp::Add),
-            Pending::Sub => Instr::Binary(BinaryOp::Sub),
-            Pending::Mul => Instr::Binary(BinaryOp::Mul),
-            Pending::Div => Instr::Binary(BinaryOp::Div),
+            Pending::Neg(pos) => Instr::Unary(UnaryOp::Neg, offset32(pos)),
+            Pending::Bin(op, pos) => Instr::Binary(op, offset32(pos)),
             Pending::Pow(pos) => Instr::Pow(offset32(pos)),
-            Pending::Paren(_) | Pending::Call { .. } => return None,
+            _ => return None,
         })
     }
 }
 
-/// Names visible inside a function body.
+/// Names visible inside a function body or a top-level statement.
 struct FnScope<'s> {
-    name: &'s str,
-    /// Parameters, then locals, in binding order (later ones shadow).
+    /// The function being defined (`None` at the top level).
+    name: Option<&'s str>,
+    /// Parameters, then locals and loop variables, in binding order (later
+    /// ones shadow). A fold's hidden range end is the empty name.
     slots: Vec<&'s str>,
+}
+
+impl FnScope<'_> {
+    fn top() -> Self {
+        FnScope {
+            name: None,
+            slots: Vec::new(),
+        }
+    }
 }
 
 struct Parser<'c, 's> {
@@ -470,7 +699,7 @@ struct Parser<'c, 's> {
     lex: Lexer<'s>,
     tok: Token,
     prev_end: usize,
-    scope: Option<FnScope<'s>>,
+    scope: FnScope<'s>,
 }
 
 impl<'c, 's> Parser<'c, 's> {
@@ -484,7 +713,7 @@ impl<'c, 's> Parser<'c, 's> {
             lex,
             tok,
             prev_end: 0,
-            scope: None,
+            scope: FnScope::top(),
         })
     }
 
@@ -505,7 +734,9 @@ impl<'c, 's> Parser<'c, 's> {
     fn describe(&self, t: Token) -> String {
         match t.tok {
             Tok::Num(_) => format!("number `{}`", self.text(t)),
-            Tok::Let | Tok::Fn => format!("keyword `{}`", self.text(t)),
+            Tok::Let | Tok::Fn | Tok::Fold | Tok::For | Tok::In => {
+                format!("keyword `{}`", self.text(t))
+            }
             Tok::Eof => "end of input".to_string(),
             _ => format!("`{}`", self.text(t)),
         }
@@ -601,7 +832,16 @@ impl<'c, 's> Parser<'c, 's> {
                 ),
             ));
         }
-        self.c.run(&code, self.src_id, start)
+        match self.c.run(&code, self.src_id, start)? {
+            Val::Node(n) => Ok(n),
+            Val::List(l) => Err(self.fail(
+                start,
+                format!(
+                    "the shape must be a number, but it is {} (pick an element with `[i]`)",
+                    self.c.lists.describe(l)
+                ),
+            )),
+        }
     }
 
     fn check_bindable(&self, name: &str, pos: usize, what: &str) -> Result<(), Fail> {
@@ -622,8 +862,8 @@ impl<'c, 's> Parser<'c, 's> {
         self.expect(Tok::Eq, "`=`")?;
         let code = self.expr("`;`")?;
         self.expect_semi(&format!("the definition of `{name}`"))?;
-        let node = self.c.run(&code, self.src_id, start)?;
-        self.c.globals.insert(name.to_string(), Global::Node(node));
+        let v = self.c.run(&code, self.src_id, start)?;
+        self.c.globals.insert(name.to_string(), Global::Val(v));
         Ok(())
     }
 
@@ -666,12 +906,15 @@ impl<'c, 's> Parser<'c, 's> {
         }
         self.expect(Tok::RParen, "`,` or `)` in the parameter list")?;
         let arity = params.len();
-        self.scope = Some(FnScope {
-            name,
-            slots: params,
-        });
+        let outer = std::mem::replace(
+            &mut self.scope,
+            FnScope {
+                name: Some(name),
+                slots: params,
+            },
+        );
         let body = self.body(name);
-        self.scope = None;
+        self.scope = outer;
         let code = body?;
         let id =
             u32::try_from(self.c.funcs.len()).map_err(|_| self.fail(pos, "too many functions"))?;
@@ -706,9 +949,7 @@ impl<'c, 's> Parser<'c, 's> {
                     code.extend(self.expr("`;`")?);
                     self.expect_semi(&format!("the definition of `{local}`"))?;
                     code.push(Instr::Bind);
-                    if let Some(s) = &mut self.scope {
-                        s.slots.push(local);
-                    }
+                    self.scope.slots.push(local);
                 }
                 code.extend(self.expr("`}`")?);
                 if self.tok.tok == Tok::Semi {
@@ -766,8 +1007,28 @@ impl<'c, 's> Parser<'c, 's> {
                             want_operand = false;
                         }
                     }
+                    Tok::LBracket => {
+                        self.bump()?;
+                        if self.tok.tok == Tok::RBracket {
+                            self.bump()?;
+                            code.push(Instr::List(0));
+                            want_operand = false;
+                        } else {
+                            ops.push(Pending::List {
+                                pos: t.start,
+                                argc: 0,
+                            });
+                        }
+                    }
+                    Tok::Fold => {
+                        self.bump()?;
+                        let (acc, apos) = self.name("a name for the accumulator after `fold`")?;
+                        self.check_bindable(acc, apos, "an accumulator name")?;
+                        self.expect(Tok::Eq, "`=` after the accumulator's name")?;
+                        ops.push(Pending::FoldInit { pos: t.start, acc });
+                    }
                     Tok::Minus => {
-                        ops.push(Pending::Neg);
+                        ops.push(Pending::Neg(t.start));
                         self.bump()?;
                     }
                     Tok::LParen => {
@@ -784,73 +1045,29 @@ impl<'c, 's> Parser<'c, 's> {
                 continue;
             }
             let incoming = match t.tok {
-                Tok::Plus => Some(Pending::Add),
-                Tok::Minus => Some(Pending::Sub),
-                Tok::Star => Some(Pending::Mul),
-                Tok::Slash => Some(Pending::Div),
+                Tok::Plus => Some(Pending::Bin(BinaryOp::Add, t.start)),
+                Tok::Minus => Some(Pending::Bin(BinaryOp::Sub, t.start)),
+                Tok::Star => Some(Pending::Bin(BinaryOp::Mul, t.start)),
+                Tok::Slash => Some(Pending::Bin(BinaryOp::Div, t.start)),
                 Tok::Caret => None,
+                Tok::LBracket => {
+                    // Indexing binds tighter than any operator.
+                    ops.push(Pending::Index(t.start));
+                    self.bump()?;
+                    want_operand = true;
+                    continue;
+                }
                 _ => {
                     // Close what is open, or end the expression.
                     while let Some(&top) = ops.last() {
-                        match top.instr() {
-                            Some(i) => {
-                                code.push(i);
-                                ops.pop();
-                            }
-                            None => break,
+                        if !self.reduce(top, &mut code) {
+                            break;
                         }
+                        ops.pop();
                     }
-                    match (ops.last().copied(), t.tok) {
-                        (Some(Pending::Paren(_)), Tok::RParen) => {
-                            ops.pop();
-                            self.bump()?;
-                        }
-                        (Some(Pending::Call { name, pos, argc }), Tok::RParen) => {
-                            ops.pop();
-                            self.bump()?;
-                            code.push(self.call(name, pos, argc + 1)?);
-                        }
-                        (Some(Pending::Call { name, pos, argc }), Tok::Comma) => {
-                            ops.pop();
-                            ops.push(Pending::Call {
-                                name,
-                                pos,
-                                argc: argc + 1,
-                            });
-                            self.bump()?;
-                            want_operand = true;
-                        }
-                        (Some(Pending::Paren(open)), _) => {
-                            let (l, col) = self.line_col(open);
-                            return Err(self.fail(
-                                t.start,
-                                format!(
-                                    "expected `)` to close the `(` at {l}:{col}, found {}",
-                                    self.describe(t)
-                                ),
-                            ));
-                        }
-                        (Some(Pending::Call { name, .. }), _) => {
-                            return Err(self.fail(
-                                t.start,
-                                format!(
-                                    "expected `,` or `)` in the call of `{name}`, found {}",
-                                    self.describe(t)
-                                ),
-                            ));
-                        }
-                        (_, Tok::RParen) => {
-                            return Err(self.fail(t.start, "unmatched `)`"));
-                        }
-                        (_, Tok::Comma) => {
-                            return Err(self.fail(
-                                t.start,
-                                format!(
-                                    "unexpected `,` outside of a function call (expected {after})"
-                                ),
-                            ));
-                        }
-                        _ => return Ok(code),
+                    self.close(&mut ops, &mut code, t, after, &mut want_operand)?;
+                    if ops.is_empty() && !want_operand && self.ends_expression(t.tok) {
+                        return Ok(code);
                     }
                     continue;
                 }
@@ -863,9 +1080,7 @@ impl<'c, 's> Parser<'c, 's> {
             while let Some(&top) = ops.last() {
                 let Some(tp) = top.prec() else { break };
                 if tp > p || (tp == p && !right_assoc) {
-                    if let Some(i) = top.instr() {
-                        code.push(i);
-                    }
+                    self.reduce(top, &mut code);
                     ops.pop();
                 } else {
                     break;
@@ -881,6 +1096,242 @@ impl<'c, 's> Parser<'c, 's> {
         }
     }
 
+    /// True for the tokens that end an expression when nothing is open.
+    fn ends_expression(&self, tok: Tok) -> bool {
+        !matches!(
+            tok,
+            Tok::RParen | Tok::RBracket | Tok::Comma | Tok::For | Tok::DotDot | Tok::Colon
+        )
+    }
+
+    /// Emits the instruction of operator `top` and returns true, or returns
+    /// false if `top` is a group (which only its closing token ends).
+    fn reduce(&mut self, top: Pending<'s>, code: &mut Vec<Instr>) -> bool {
+        if let Pending::FoldBody { start, acc } = top {
+            // Both jumps span from the `LoopStart` to the `LoopNext`.
+            let len = offset32(code.len() - start);
+            if let Some(Instr::LoopStart { len: l, .. }) = code.get_mut(start) {
+                *l = len;
+            }
+            code.push(Instr::LoopNext { len, acc });
+            self.scope.slots.truncate(acc as usize);
+            return true;
+        }
+        match top.instr() {
+            Some(i) => {
+                code.push(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Handles token `t`, which is not an operator, after an operand: it
+    /// closes or continues the group on top of `ops` (consuming `t`), or,
+    /// with nothing open, ends the expression (leaving `t`). Errors for a
+    /// token that does neither.
+    fn close(
+        &mut self,
+        ops: &mut Vec<Pending<'s>>,
+        code: &mut Vec<Instr>,
+        t: Token,
+        after: &str,
+        want_operand: &mut bool,
+    ) -> Result<(), Fail> {
+        let found = self.describe(t);
+        let at = |p: &Self, open: usize| {
+            let (l, c) = p.line_col(open);
+            format!("{l}:{c}")
+        };
+        match (ops.last().copied(), t.tok) {
+            (Some(Pending::Paren(_)), Tok::RParen) => {
+                ops.pop();
+                self.bump()?;
+            }
+            (Some(Pending::Call { name, pos, argc }), Tok::RParen) => {
+                ops.pop();
+                self.bump()?;
+                code.push(self.call(name, pos, argc + 1)?);
+            }
+            (Some(Pending::Call { name, pos, argc }), Tok::Comma) => {
+                ops.pop();
+                ops.push(Pending::Call {
+                    name,
+                    pos,
+                    argc: argc + 1,
+                });
+                self.bump()?;
+                *want_operand = true;
+            }
+            (Some(Pending::List { pos, argc }), Tok::Comma) => {
+                ops.pop();
+                ops.push(Pending::List {
+                    pos,
+                    argc: argc + 1,
+                });
+                self.bump()?;
+                *want_operand = true;
+            }
+            (Some(Pending::List { pos, argc }), Tok::RBracket) => {
+                ops.pop();
+                self.bump()?;
+                let n = u32::try_from(argc + 1).map_err(|_| self.fail(pos, "too many elements"))?;
+                code.push(Instr::List(n));
+            }
+            (Some(Pending::Index(pos)), Tok::RBracket) => {
+                ops.pop();
+                self.bump()?;
+                code.push(Instr::Index(offset32(pos)));
+            }
+            (Some(Pending::FoldInit { pos, acc }), Tok::For) => {
+                ops.pop();
+                self.bump()?;
+                let (var, vpos) = self.name("a loop variable after `for`")?;
+                self.check_bindable(var, vpos, "a loop variable")?;
+                if var == acc {
+                    return Err(self.fail(
+                        vpos,
+                        format!(
+                            "the loop variable `{var}` has the name of the accumulator; use another"
+                        ),
+                    ));
+                }
+                self.expect(Tok::In, "`in` after the loop variable")?;
+                let from = self.tok.start;
+                ops.push(Pending::FoldFrom {
+                    pos,
+                    acc,
+                    var,
+                    from,
+                });
+                *want_operand = true;
+            }
+            (
+                Some(Pending::FoldFrom {
+                    pos,
+                    acc,
+                    var,
+                    from,
+                }),
+                Tok::DotDot,
+            ) => {
+                ops.pop();
+                self.bump()?;
+                let to = self.tok.start;
+                ops.push(Pending::FoldTo {
+                    pos,
+                    acc,
+                    var,
+                    from,
+                    to,
+                });
+                *want_operand = true;
+            }
+            (
+                Some(Pending::FoldTo {
+                    pos,
+                    acc,
+                    var,
+                    from,
+                    to,
+                }),
+                Tok::Colon,
+            ) => {
+                ops.pop();
+                self.bump()?;
+                let start = code.len();
+                code.push(Instr::LoopStart {
+                    len: 0,
+                    from: offset32(from),
+                    to: offset32(to),
+                });
+                let slot = u32::try_from(self.scope.slots.len())
+                    .map_err(|_| self.fail(pos, "too many names"))?;
+                self.scope.slots.extend([acc, var, ""]);
+                ops.push(Pending::FoldBody { start, acc: slot });
+                *want_operand = true;
+            }
+            (Some(Pending::Paren(open)), _) => {
+                return Err(self.fail(
+                    t.start,
+                    format!(
+                        "expected `)` to close the `(` at {}, found {found}",
+                        at(self, open)
+                    ),
+                ));
+            }
+            (Some(Pending::Call { name, .. }), _) => {
+                return Err(self.fail(
+                    t.start,
+                    format!("expected `,` or `)` in the call of `{name}`, found {found}"),
+                ));
+            }
+            (Some(Pending::List { pos, .. }), _) => {
+                return Err(self.fail(
+                    t.start,
+                    format!(
+                        "expected `,` or `]` in the list started at {}, found {found}",
+                        at(self, pos)
+                    ),
+                ));
+            }
+            (Some(Pending::Index(pos)), _) => {
+                return Err(self.fail(
+                    t.start,
+                    format!(
+                        "expected `]` to close the index `[` at {}, found {found}",
+                        at(self, pos)
+                    ),
+                ));
+            }
+            (Some(Pending::FoldInit { pos, .. }), _) => {
+                return Err(self.fail(
+                    t.start,
+                    format!(
+                        "expected `for` after the initial value of the `fold` at {}, found {found}",
+                        at(self, pos)
+                    ),
+                ));
+            }
+            (Some(Pending::FoldFrom { pos, .. }), _) => {
+                return Err(self.fail(
+                    t.start,
+                    format!(
+                        "expected `..` in the range of the `fold` at {}, found {found}",
+                        at(self, pos)
+                    ),
+                ));
+            }
+            (Some(Pending::FoldTo { pos, .. }), _) => {
+                return Err(self.fail(
+                    t.start,
+                    format!(
+                        "expected `:` after the range of the `fold` at {}, found {found}",
+                        at(self, pos)
+                    ),
+                ));
+            }
+            (_, Tok::RParen) => return Err(self.fail(t.start, "unmatched `)`")),
+            (_, Tok::RBracket) => return Err(self.fail(t.start, "unmatched `]`")),
+            (_, Tok::Comma) => {
+                return Err(self.fail(
+                    t.start,
+                    format!("unexpected `,` outside of a function call or list (expected {after})"),
+                ));
+            }
+            (_, Tok::For | Tok::DotDot | Tok::Colon) => {
+                return Err(self.fail(
+                    t.start,
+                    format!(
+                        "unexpected {found} outside of a `fold` (written `fold acc = init for i in a .. b: body`; expected {after})"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     fn line_col(&self, pos: usize) -> (usize, usize) {
         let e = crate::error::SourceError::at(self.src, pos, "");
         (e.line, e.col)
@@ -891,13 +1342,11 @@ impl<'c, 's> Parser<'c, 's> {
         if let Some(v) = is_input(name) {
             return Ok(Instr::Var(v));
         }
-        if let Some(scope) = &self.scope
-            && let Some(k) = scope.slots.iter().rposition(|s| *s == name)
-        {
+        if let Some(k) = self.scope.slots.iter().rposition(|s| *s == name) {
             return Ok(Instr::Slot(u32::try_from(k).unwrap_or(u32::MAX)));
         }
         match self.c.globals.get(name) {
-            Some(Global::Node(n)) => return Ok(Instr::Node(*n)),
+            Some(Global::Val(v)) => return Ok(Instr::Val(*v)),
             Some(Global::Const(v)) => return Ok(Instr::Const(*v)),
             None => {}
         }
@@ -908,9 +1357,7 @@ impl<'c, 's> Parser<'c, 's> {
             ));
         }
         let mut candidates: Vec<&str> = vec!["x", "y", "z"];
-        if let Some(scope) = &self.scope {
-            candidates.extend(scope.slots.iter().copied());
-        }
+        candidates.extend(self.scope.slots.iter().copied().filter(|s| !s.is_empty()));
         candidates.extend(self.c.globals.keys().map(|k| k.as_str()));
         let hint = suggest::did_you_mean(name, candidates);
         Err(self.fail(pos, format!("unknown variable `{name}`{hint}")))
@@ -934,7 +1381,11 @@ impl<'c, 's> Parser<'c, 's> {
                     } else {
                         BinaryOp::Max
                     };
-                    Ok(Instr::Fold(op, u32::try_from(argc).unwrap_or(u32::MAX)))
+                    Ok(Instr::Chain(
+                        op,
+                        u32::try_from(argc).unwrap_or(u32::MAX),
+                        offset32(pos),
+                    ))
                 }
                 None => Err(self.fail(
                     pos,
@@ -946,18 +1397,18 @@ impl<'c, 's> Parser<'c, 's> {
                 )),
                 Some(_) => Ok(if name == "remap" {
                     Instr::Remap(offset32(pos))
+                } else if name == "len" {
+                    Instr::Len(offset32(pos))
                 } else if let Some(u) = UnaryOp::from_name(name) {
-                    Instr::Unary(u)
+                    Instr::Unary(u, offset32(pos))
                 } else if let Some(b) = BinaryOp::from_name(name) {
-                    Instr::Binary(b)
+                    Instr::Binary(b, offset32(pos))
                 } else {
                     return Err(self.fail(pos, format!("unknown function `{name}`")));
                 }),
             };
         }
-        if let Some(scope) = &self.scope
-            && scope.name == name
-        {
+        if self.scope.name == Some(name) {
             return Err(self.fail(
                 pos,
                 format!("`{name}` calls itself: recursion is not supported (a function may only call functions defined before it)"),
@@ -979,7 +1430,7 @@ impl<'c, 's> Parser<'c, 's> {
         }
         let is_value = is_input(name).is_some()
             || self.c.globals.contains_key(name)
-            || self.scope.as_ref().is_some_and(|s| s.slots.contains(&name));
+            || self.scope.slots.contains(&name);
         if is_value {
             return Err(self.fail(pos, format!("`{name}` is a value, not a function")));
         }

@@ -16,6 +16,12 @@ pub(crate) enum Tok {
     Let,
     /// `fn`
     Fn,
+    /// `fold`
+    Fold,
+    /// `for`
+    For,
+    /// `in`
+    In,
     /// `+`
     Plus,
     /// `-`
@@ -40,6 +46,14 @@ pub(crate) enum Tok {
     Semi,
     /// `=`
     Eq,
+    /// `[`
+    LBracket,
+    /// `]`
+    RBracket,
+    /// `..`
+    DotDot,
+    /// `:`
+    Colon,
     /// The end of the source.
     Eof,
 }
@@ -134,12 +148,23 @@ impl<'s> Lexer<'s> {
             b',' => Some(Tok::Comma),
             b';' => Some(Tok::Semi),
             b'=' => Some(Tok::Eq),
+            b'[' => Some(Tok::LBracket),
+            b']' => Some(Tok::RBracket),
+            b':' => Some(Tok::Colon),
             _ => None,
         };
         if let Some(tok) = single {
             self.pos += 1;
             return Ok(Token {
                 tok,
+                start,
+                end: self.pos,
+            });
+        }
+        if b == b'.' && self.byte(start + 1) == Some(b'.') {
+            self.pos += 2;
+            return Ok(Token {
+                tok: Tok::DotDot,
                 start,
                 end: self.pos,
             });
@@ -151,6 +176,9 @@ impl<'s> Lexer<'s> {
             let tok = match &self.src[start..self.pos] {
                 "let" => Tok::Let,
                 "fn" => Tok::Fn,
+                "fold" => Tok::Fold,
+                "for" => Tok::For,
+                "in" => Tok::In,
                 _ => Tok::Ident,
             };
             return Ok(Token {
@@ -177,9 +205,15 @@ impl<'s> Lexer<'s> {
         ))
     }
 
+    /// True if the source continues with `..` at `i` (a range, not a
+    /// decimal point: `0..n`).
+    fn range_at(&self, i: usize) -> bool {
+        self.byte(i) == Some(b'.') && self.byte(i + 1) == Some(b'.')
+    }
+
     fn number(&mut self, start: usize) -> Result<Token, Fail> {
         self.digits();
-        if self.byte(self.pos) == Some(b'.') {
+        if self.byte(self.pos) == Some(b'.') && !self.range_at(self.pos) {
             self.pos += 1;
             self.digits();
         }
@@ -195,7 +229,9 @@ impl<'s> Lexer<'s> {
             }
         }
         let text = &self.src[start..self.pos];
-        if self.byte(self.pos).is_some_and(is_ident_char) || self.byte(self.pos) == Some(b'.') {
+        if self.byte(self.pos).is_some_and(is_ident_char)
+            || (self.byte(self.pos) == Some(b'.') && !self.range_at(self.pos))
+        {
             // `2x`, `1e`, `1.2.3`: report the whole run as one bad number.
             let mut end = self.pos;
             while self
@@ -270,6 +306,26 @@ mod tests {
         assert_eq!(
             toks("let fn letter"),
             vec![Tok::Let, Tok::Fn, Tok::Ident, Tok::Eof]
+        );
+        assert_eq!(
+            toks("0..n 1. ..2 [a]:"),
+            vec![
+                Tok::Num(0.0),
+                Tok::DotDot,
+                Tok::Ident,
+                Tok::Num(1.0),
+                Tok::DotDot,
+                Tok::Num(2.0),
+                Tok::LBracket,
+                Tok::Ident,
+                Tok::RBracket,
+                Tok::Colon,
+                Tok::Eof
+            ]
+        );
+        assert_eq!(
+            toks("fold for in folder"),
+            vec![Tok::Fold, Tok::For, Tok::In, Tok::Ident, Tok::Eof]
         );
     }
 

@@ -47,7 +47,7 @@ pub mod limits {
 }
 
 /// The names of the built-in functions of `.expr` (every
-/// [`crate::ops::UnaryOp`] and [`crate::ops::BinaryOp`] name, and `remap`).
+/// [`crate::ops::UnaryOp`] and [`crate::ops::BinaryOp`] name, `remap` and `len`).
 pub fn builtin_names() -> Vec<&'static str> {
     expr::builtin_names()
 }
