@@ -111,7 +111,7 @@ fn help_teaches() {
         "{out}"
     );
     assert!(out.contains("130"), "exit codes listed: {out}");
-    for cmd in ["render", "bench", "info", "export"] {
+    for cmd in ["render", "bench", "info", "export", "shapes"] {
         let o = run(&[cmd, "--help"]);
         assert!(o.status.success(), "{cmd}");
         let out = stdout(&o);
@@ -136,6 +136,61 @@ fn help_teaches() {
     );
     // No arguments: usage on stderr, exit 2.
     assert_eq!(run(&[]).status.code(), Some(2));
+}
+
+#[test]
+fn shapes_lists_and_explains_the_library() {
+    let o = run(&["shapes"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for group in tapir::lang::GROUPS {
+        assert!(out.contains(&format!("{group}:\n")), "{group}: {out}");
+    }
+    for f in tapir::lang::stdlib_functions() {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{} ", f.signature())))
+            .unwrap_or_else(|| panic!("{} is not listed", f.signature()));
+        assert!(line.ends_with(&f.doc), "{line}");
+    }
+    assert!(
+        !out.contains("_segment2_d2"),
+        "internal helpers are not listed"
+    );
+    // One function: doc, example and a preview with the star's five points.
+    let out = stdout(&run(&["shapes", "star5"]));
+    assert!(
+        out.contains("star5(r, rf)") && out.contains("Example:\n  star5(0.8, 0.4)"),
+        "{out}"
+    );
+    let preview: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.trim().chars().all(|c| c == '#' || c == '.'))
+        .collect();
+    assert_eq!(preview.len(), 24, "{out}");
+    assert!(
+        preview.iter().any(|l| l.contains('#')) && preview[0].chars().all(|c| c != '#'),
+        "{out}"
+    );
+    // Misspelt names get a suggestion, builtins a pointer; both exit 2.
+    let o = run(&["shapes", "capsle"]);
+    assert_fails(&o, 2);
+    assert!(
+        stderr(&o).contains("did you mean `capsule`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["shapes", "sqrt"]);
+    assert_fails(&o, 2);
+    assert!(stderr(&o).contains("builtin"), "{}", stderr(&o));
+    // The README's tables are `--markdown`'s output.
+    let md = stdout(&run(&["shapes", "--markdown"]));
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/shapes/README.md")).unwrap();
+    assert!(
+        readme.contains(&md),
+        "shapes/README.md's tables differ from `tapir shapes --markdown`"
+    );
 }
 
 #[test]

@@ -20,6 +20,7 @@ mod output;
 mod progress;
 mod render;
 mod report;
+mod shapes;
 
 use std::fmt;
 use std::io::Write;
@@ -31,6 +32,10 @@ use clap::{Parser, Subcommand};
 const AFTER_HELP: &str = "\
 Examples:
   tapir render shapes/examples/gear.expr -o gear.png --size 512
+  tapir render shapes/examples/gear.expr -o gear.png --mode field
+  tapir shapes                      # the standard library: circle, star, torus, smooth_union, ...
+  tapir shapes polygon              # one function with an example
+  tapir info shapes/examples/gear.expr
   tapir bench ../shared/models/prospero.vm --size 512 --runs 3
 
 Exit codes:
@@ -69,6 +74,9 @@ pub enum Command {
     /// Convert a shape between .expr and .vm.
     #[command(after_help = export::AFTER_HELP)]
     Export(export::ExportArgs),
+    /// List the standard library's shapes and operations, or show one.
+    #[command(after_help = shapes::AFTER_HELP)]
+    Shapes(shapes::ShapesArgs),
 }
 
 /// Why a command failed: a message for the user and the exit code.
@@ -157,6 +165,7 @@ pub fn main() -> ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Info(a) => info::run(a),
         Command::Export(a) => export::run(a),
+        Command::Shapes(a) => shapes::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

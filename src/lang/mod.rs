@@ -32,7 +32,8 @@ use crate::error::SourceError;
 use crate::graph::{Graph, NodeId};
 
 pub use print::write_expr;
-pub use stdlib::{StdlibFunction, stdlib_functions, stdlib_names};
+pub use stdlib::{GROUPS, StdlibFunction, stdlib_functions, stdlib_names};
+pub use suggest::closest_name;
 pub use vm::write_vm;
 
 /// Limits of the `.expr` evaluator (see `shapes/README.md`).

@@ -28,15 +28,22 @@ fn distance(a: &str, b: &str) -> usize {
     d[a.len() * w + b.len()]
 }
 
-/// `"; did you mean `foo`?"` for the closest candidate, or `""` if none is close.
-pub(crate) fn did_you_mean<'a>(
+/// The candidate closest to `name` (other than `name` itself), if one is
+/// within a third of its length in edits (at least one edit). Names starting
+/// with `_` (internal) are only proposed for names that start with `_`.
+///
+/// ```
+/// assert_eq!(tapir::lang::closest_name("cirle", ["circle", "cone"]), Some("circle"));
+/// assert_eq!(tapir::lang::closest_name("zzzz", ["circle"]), None);
+/// ```
+pub fn closest_name<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
-) -> String {
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
-        if c == name {
+        if c == name || (c.starts_with('_') && !name.starts_with('_')) {
             continue;
         }
         let d = distance(name, c);
@@ -44,8 +51,16 @@ pub(crate) fn did_you_mean<'a>(
             best = Some((d, c));
         }
     }
-    match best {
-        Some((_, c)) => format!("; did you mean `{c}`?"),
+    best.map(|(_, c)| c)
+}
+
+/// `"; did you mean `foo`?"` for the closest candidate, or `""` if none is close.
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> String {
+    match closest_name(name, candidates) {
+        Some(c) => format!("; did you mean `{c}`?"),
         None => String::new(),
     }
 }
