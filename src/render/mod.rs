@@ -6,6 +6,7 @@
 pub mod color;
 pub mod grid;
 pub mod render2d;
+pub(crate) mod worker;
 
 pub use color::ColorMode;
 pub use grid::{Bounds2, Grid2};
@@ -102,6 +103,13 @@ impl Default for EvalOptions {
 }
 
 impl EvalOptions {
+    /// True once the cancel flag (if any) is set.
+    pub fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     /// Checks the options, with a message naming the bad value.
     pub fn validate(&self) -> Result<(), Error> {
         if self.threads > MAX_THREADS {
