@@ -15,7 +15,7 @@
 use std::sync::atomic::Ordering;
 
 use super::worker::Worker;
-use super::{EvalOptions, Grid2, check_budget, with_pool};
+use super::{EvalOptions, Grid2, check_budget, pool_threads, with_pool};
 use crate::error::Error;
 use crate::eval::{Interval, LANES, Lanes};
 use crate::shape::Shape;
@@ -240,15 +240,6 @@ fn root_sizes(sizes: &[usize], grid: &Grid2, threads: usize) -> Vec<usize> {
         first += 1;
     }
     sizes[first..].to_vec()
-}
-
-/// The number of threads a render with `threads` (0: one per core) uses.
-fn pool_threads(threads: usize) -> usize {
-    #[cfg(feature = "parallel")]
-    if threads == 0 {
-        return rayon::current_num_threads();
-    }
-    threads.max(1)
 }
 
 impl Shape {

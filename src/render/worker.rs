@@ -49,7 +49,6 @@ pub(crate) struct Worker {
     pub prune: bool,
     interval: Machine<Interval>,
     slice: Machine<Lanes<LANES>>,
-    #[allow(dead_code)]
     grad: Machine<GradSlice>,
     choices: Vec<Choice>,
     simplifier: Simplifier,
@@ -159,7 +158,6 @@ impl Worker {
         self.slice.run(self.dispatch, &tape.reg, xyz, &mut [])
     }
 
-    #[allow(dead_code)] // First used by the 3D renderer and the mesher.
     /// Evaluates `tape` with its gradient at [`GradSlice`]'s points; the
     /// inputs are the coordinates (their derivatives are set here).
     pub fn grad(&mut self, tape: &Tape, xyz: [Lanes<GRAD_LANES>; 3]) -> GradSlice {
