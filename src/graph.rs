@@ -273,23 +273,51 @@ impl Graph {
     pub fn transform(&mut self, root: NodeId, m: &nalgebra::Matrix4<f64>) -> Option<NodeId> {
         let affine = m[(3, 0)] == 0.0 && m[(3, 1)] == 0.0 && m[(3, 2)] == 0.0 && m[(3, 3)] == 1.0;
         let inv = m.try_inverse().filter(|_| affine)?;
+        Some(self.substitute(root, &inv))
+    }
+
+    /// The shape `root` seen through the projective map `m` (a 4 × 4
+    /// homogeneous matrix): the result at `p` is the shape's value at
+    /// `(m p)_xyz / (m p)_w`. This is how a view maps image space to model
+    /// space (see `render::View`); with an affine `m` (last row
+    /// `0 0 0 1`) no division is made. Coefficients that are zero leave
+    /// their coordinate out.
+    ///
+    /// ```
+    /// use nalgebra::Matrix4;
+    /// use tapir::graph::{Graph, Var};
+    ///
+    /// let mut g = Graph::new();
+    /// let x = g.var(Var::X);
+    /// let mut m = Matrix4::identity();
+    /// m[(3, 2)] = 0.5; // divide by 1 + z/2
+    /// let seen = g.substitute(x, &m);
+    /// assert_eq!(g.eval(seen, [3.0, 0.0, 2.0]), 1.5);
+    /// ```
+    pub fn substitute(&mut self, root: NodeId, m: &nalgebra::Matrix4<f64>) -> NodeId {
         let vars = Var::ALL.map(|v| self.var(v));
-        let xyz = std::array::from_fn(|row| {
-            // Row `row` of m⁻¹ p: Σ inv[row, k]·p_k + inv[row, 3].
-            let mut acc = self.constant(inv[(row, 3)] as f32);
+        let row = |g: &mut Graph, r: usize| {
+            // Σ m[r, k]·p_k + m[r, 3], leaving out zero coefficients (rather
+            // than multiplying their variable by zero, which is not zero for
+            // ±inf).
+            let mut acc = g.constant(m[(r, 3)] as f32);
             for (k, &v) in vars.iter().enumerate() {
-                // Zero coefficients leave their variable out (rather than
-                // multiplying it by zero, which is not zero for ±inf).
-                if inv[(row, k)] == 0.0 {
+                if m[(r, k)] == 0.0 {
                     continue;
                 }
-                let c = self.constant(inv[(row, k)] as f32);
-                let term = self.binary(BinaryOp::Mul, v, c);
-                acc = self.binary(BinaryOp::Add, acc, term);
+                let c = g.constant(m[(r, k)] as f32);
+                let term = g.binary(BinaryOp::Mul, v, c);
+                acc = g.binary(BinaryOp::Add, acc, term);
             }
             acc
-        });
-        Some(self.remap(root, xyz))
+        };
+        let mut xyz = [0, 1, 2].map(|r| row(self, r));
+        let affine = m[(3, 0)] == 0.0 && m[(3, 1)] == 0.0 && m[(3, 2)] == 0.0 && m[(3, 3)] == 1.0;
+        if !affine {
+            let w = row(self, 3);
+            xyz = xyz.map(|c| self.binary(BinaryOp::Div, c, w));
+        }
+        self.remap(root, xyz)
     }
 
     /// Marks the nodes `root` depends on (including itself), indexed by id.

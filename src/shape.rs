@@ -129,6 +129,31 @@ impl Shape {
         })
     }
 
+    /// The expression this shape computes, as a graph (lifted from its
+    /// tape; see [`crate::tape::lift`]).
+    pub fn to_graph(&self) -> (Graph, NodeId) {
+        crate::tape::lift::lift(&self.tape.ssa)
+    }
+
+    /// This shape seen through the projective map `m`: the new shape's
+    /// value at `p` is this one's at `(m p)_xyz / (m p)_w` (see
+    /// [`Graph::substitute`]). Views apply themselves this way.
+    ///
+    /// ```
+    /// use nalgebra::{Matrix4, Vector3};
+    /// use tapir::Shape;
+    ///
+    /// let ball = Shape::from_expr("sqrt(x^2 + y^2 + z^2) - 1").unwrap();
+    /// // Seen from a point moved by +2 along x.
+    /// let moved = ball.substitute(&Matrix4::new_translation(&Vector3::new(2.0, 0.0, 0.0)));
+    /// assert_eq!(moved.eval_point(-2.0, 0.0, 0.0), -1.0);
+    /// ```
+    pub fn substitute(&self, m: &nalgebra::Matrix4<f64>) -> Shape {
+        let (mut g, root) = self.to_graph();
+        let seen = g.substitute(root, m);
+        Shape::from_graph(&g, seen)
+    }
+
     /// A shape equal to this one everywhere in the box `x × y × z`, with the
     /// branches that cannot matter there removed.
     ///

@@ -117,7 +117,7 @@ fn interval_dispatch_agrees() {
 /// every dispatch style agrees.
 #[test]
 fn grad_dispatch_agrees() {
-    use tapir::eval::Grad;
+    use tapir::eval::{GRAD_LANES, Grad, GradSlice, Lanes};
     check(
         "grad",
         800,
@@ -136,6 +136,20 @@ fn grad_dispatch_agrees() {
                 prop_assert!(same(outs[0].v, want), "grad value {} != {want}", outs[0].v);
                 for o in &outs[1..] {
                     prop_assert_eq!(o.to_bits(), outs[0].to_bits());
+                }
+            }
+            // Sliced gradients: lane k is bit for bit the gradient of point k,
+            // for every dispatch style (points cycled to fill the lanes).
+            let lanes = |axis: usize| Lanes(std::array::from_fn(|k| pts[k % pts.len()][axis]));
+            let vars = [0, 1, 2].map(|a| GradSlice::var(lanes(a), a));
+            let mut sm = Machine::<GradSlice>::new();
+            for d in Dispatch::ALL {
+                let out = sm.run(d, shape.reg_tape(), vars, &mut []);
+                for k in 0..GRAD_LANES {
+                    let p = pts[k % pts.len()];
+                    let vars = [Grad::var(p[0], 0), Grad::var(p[1], 1), Grad::var(p[2], 2)];
+                    let one = m.run(Dispatch::Match, shape.reg_tape(), vars, &mut []);
+                    prop_assert_eq!(out.lane(k).to_bits(), one.to_bits(), "lane {} ({})", k, d);
                 }
             }
             Ok(())

@@ -28,9 +28,9 @@ pub struct InputArgs {
     pub format: Option<Format>,
 }
 
-/// Which pixels to evaluate: image size and the region of the plane.
+/// The picture's size in pixels.
 #[derive(Args, Debug, Clone)]
-pub struct FrameArgs {
+pub struct SizeArgs {
     /// Image size in pixels: an N×N square. Default: 1024. Example: --size 512
     #[arg(long, value_name = "N", default_value = "1024", value_parser = parse_side, hide_default_value = true)]
     pub size: usize,
@@ -44,6 +44,23 @@ pub struct FrameArgs {
     /// Example: --height 1080
     #[arg(long, value_name = "H", value_parser = parse_side)]
     pub height: Option<usize>,
+}
+
+impl SizeArgs {
+    /// Width and height in pixels.
+    pub fn dims(&self) -> (usize, usize) {
+        (
+            self.width.unwrap_or(self.size),
+            self.height.unwrap_or(self.size),
+        )
+    }
+}
+
+/// Which pixels to evaluate: image size and the region of the plane.
+#[derive(Args, Debug, Clone)]
+pub struct FrameArgs {
+    #[command(flatten)]
+    pub pixels: SizeArgs,
 
     /// The region of the xy plane shown, as xmin,xmax,ymin,ymax (y grows
     /// upwards in the image). Default: -1,1,-1,1. Example: --bounds=-2,2,-1,1
@@ -66,10 +83,48 @@ pub struct FrameArgs {
 impl FrameArgs {
     /// Width and height in pixels.
     pub fn dims(&self) -> (usize, usize) {
-        (
-            self.width.unwrap_or(self.size),
-            self.height.unwrap_or(self.size),
-        )
+        self.pixels.dims()
+    }
+}
+
+/// How to evaluate: threads, dispatch style, pruning.
+#[derive(Args, Debug, Clone)]
+pub struct EvalArgs {
+    /// Worker threads; 0 means one per core. Default: 0 (all cores).
+    /// Example: --threads 4
+    #[arg(long, value_name = "N", default_value = "0", value_parser = parse_threads, hide_default_value = true)]
+    pub threads: usize,
+
+    /// Interpreter dispatch style: tail (tail calls), match (a loop over a
+    /// match) or trampoline; all give identical pictures. Default: tail.
+    /// Example: --dispatch match
+    #[arg(long, value_name = "STYLE", default_value = "tail", value_parser = parse_dispatch, hide_default_value = true)]
+    pub dispatch: Dispatch,
+
+    /// Evaluate with the whole tape everywhere instead of pruning it per
+    /// region by interval arithmetic: the same picture, much slower (for
+    /// comparisons). Default: pruning on. Example: --no-prune
+    #[arg(long)]
+    pub no_prune: bool,
+}
+
+impl EvalArgs {
+    /// The evaluation options these arguments ask for.
+    pub fn options(&self) -> tapir::render::EvalOptions {
+        tapir::render::EvalOptions {
+            threads: self.threads,
+            dispatch: self.dispatch,
+            prune: !self.no_prune,
+            ..Default::default()
+        }
+    }
+
+    /// The threads a run uses (0 resolved to the number of cores).
+    pub fn thread_count(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
     }
 }
 

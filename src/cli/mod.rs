@@ -19,6 +19,7 @@ mod interrupt;
 mod output;
 mod progress;
 mod render;
+mod render3d;
 mod report;
 mod shapes;
 
@@ -33,6 +34,7 @@ const AFTER_HELP: &str = "\
 Examples:
   tapir render shapes/examples/gear.expr -o gear.png --size 512
   tapir render shapes/examples/gear.expr -o gear.png --mode field
+  tapir render3d shapes/examples/colonnade.expr -o colonnade.png --yaw 30 --pitch 20
   tapir shapes                      # the standard library: circle, star, torus, smooth_union, ...
   tapir shapes polygon              # one function with an example
   tapir info shapes/examples/gear.expr
@@ -65,6 +67,9 @@ pub enum Command {
     /// Render a shape's z-slice to a PNG (inside black, outside white).
     #[command(after_help = render::AFTER_HELP)]
     Render(render::RenderArgs),
+    /// Render a shape in 3D to a PNG: shaded, normals or depth.
+    #[command(name = "render3d", after_help = render3d::AFTER_HELP)]
+    Render3d(render3d::Render3dArgs),
     /// Time the dispatch styles, pruning and thread counts on one shape.
     #[command(after_help = bench::AFTER_HELP)]
     Bench(bench::BenchArgs),
@@ -162,6 +167,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Render(a) => render::run(a),
+        Command::Render3d(a) => render3d::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Info(a) => info::run(a),
         Command::Export(a) => export::run(a),

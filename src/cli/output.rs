@@ -106,11 +106,23 @@ fn write_then_rename(
 
 /// Encodes an 8-bit greyscale image as PNG.
 pub fn encode_png(out: &mut dyn Write, grey: &[u8], width: usize, height: usize) -> io::Result<()> {
+    encode_png_as(out, grey, width, height, image::ExtendedColorType::L8)
+}
+
+/// Encodes an image as PNG: `data` holds `width × height` pixels of
+/// `color` (16-bit channels in native byte order).
+pub fn encode_png_as(
+    out: &mut dyn Write,
+    data: &[u8],
+    width: usize,
+    height: usize,
+    color: image::ExtendedColorType,
+) -> io::Result<()> {
     let too_big = || io::Error::new(io::ErrorKind::InvalidInput, "image too large for PNG");
     let w = u32::try_from(width).map_err(|_| too_big())?;
     let h = u32::try_from(height).map_err(|_| too_big())?;
     PngEncoder::new(out)
-        .write_image(grey, w, h, image::ExtendedColorType::L8)
+        .write_image(data, w, h, color)
         .map_err(|e| match e {
             image::ImageError::IoError(e) => e,
             other => io::Error::other(other.to_string()),

@@ -6,10 +6,10 @@ use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use tapir::Shape;
 use tapir::render::{ColorMode, EvalOptions, Grid2, memory_budget};
-use tapir::{Dispatch, Shape};
 
-use super::args::{FrameArgs, InputArgs, parse_dispatch, parse_threads};
+use super::args::{EvalArgs, FrameArgs, InputArgs};
 use super::progress::{Counters, Progress};
 use super::{Failure, input, interrupt, output, print_out, say};
 
@@ -49,28 +49,14 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub frame: FrameArgs,
 
-    /// Worker threads; 0 means one per core. Default: 0 (all cores).
-    /// Example: --threads 4
-    #[arg(long, value_name = "N", default_value = "0", value_parser = parse_threads, hide_default_value = true)]
-    pub threads: usize,
-
-    /// Interpreter dispatch style: tail (tail calls), match (a loop over a
-    /// match) or trampoline; all give identical pictures. Default: tail.
-    /// Example: --dispatch match
-    #[arg(long, value_name = "STYLE", default_value = "tail", value_parser = parse_dispatch, hide_default_value = true)]
-    pub dispatch: Dispatch,
+    #[command(flatten)]
+    pub eval: EvalArgs,
 
     /// What the pixels show: bitmap (inside black, outside white) or field
     /// (grey levels by distance, with contour lines). Default: bitmap.
     /// Example: --mode field
     #[arg(long, value_name = "MODE", default_value = "bitmap", value_parser = parse_mode, hide_default_value = true)]
     pub mode: ColorMode,
-
-    /// Evaluate every pixel with the whole tape instead of pruning it per
-    /// tile by interval arithmetic: the same picture, much slower (for
-    /// comparisons). Default: pruning on. Example: --no-prune
-    #[arg(long)]
-    pub no_prune: bool,
 
     /// For `tapir bench`: render without writing a file, then print
     /// `inside=N peak_rss_kib=M` on stdout.
@@ -164,7 +150,7 @@ fn default_output(input: &Path) -> PathBuf {
 }
 
 /// True if `a` and `b` name the same existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
+pub fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
@@ -198,12 +184,9 @@ pub fn run(args: RenderArgs) -> Result<(), Failure> {
     let (width, height) = args.frame.dims();
     let grid = Grid2::new(args.frame.bounds, width, height);
     let opts = EvalOptions {
-        threads: args.threads,
-        dispatch: args.dispatch,
-        prune: !args.no_prune,
         z: args.frame.z,
         cancel: Some(cancel.clone()),
-        ..EvalOptions::default()
+        ..args.eval.options()
     };
     let pic = render_picture(&loaded.shape, &grid, &opts, args.mode, &loaded.display)?;
     if interrupt::requested(&cancel) {
@@ -220,10 +203,7 @@ pub fn run(args: RenderArgs) -> Result<(), Failure> {
     output::write_atomic(&out, &cancel, |w| {
         output::encode_png(w, &pic.grey, width, height)
     })?;
-    let threads = match args.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
+    let threads = args.eval.thread_count();
     say(&format!(
         "tapir: {} → {}: {width}×{height} in {:.3} s (+{:.3} s png), {} pixels inside ({:.2}%), \
          dispatch {}, {threads} thread{}, pruning {}",
@@ -233,9 +213,9 @@ pub fn run(args: RenderArgs) -> Result<(), Failure> {
         encode_start.elapsed().as_secs_f64(),
         pic.inside,
         100.0 * pic.inside as f64 / (width * height) as f64,
-        args.dispatch,
+        args.eval.dispatch,
         if threads == 1 { "" } else { "s" },
-        if args.no_prune { "off" } else { "on" },
+        if args.eval.no_prune { "off" } else { "on" },
     ));
     Ok(())
 }

@@ -9,7 +9,7 @@
 //!   lane, sized for autovectorization).
 //! - [`interval`]: [`Interval`], a range of inputs at once, recording which side
 //!   of every `min`/`max`/`and`/`or` can win so tapes can be pruned.
-//! - [`grad`]: [`Grad`], a value with its partial derivatives (forward-mode
+//! - [`grad`]: [`Grad`] and [`GradSlice`], a value with its partial derivatives (forward-mode
 //!   automatic differentiation), for normals and shading.
 //!
 //! # Numeric semantics
@@ -55,7 +55,7 @@ pub mod interval;
 pub mod point;
 pub mod slice;
 
-pub use grad::Grad;
+pub use grad::{Dual, GRAD_LANES, Grad, GradSlice, Real};
 pub use interval::Interval;
 pub use slice::{LANES, Lanes};
 

@@ -6,9 +6,16 @@
 pub mod color;
 pub mod grid;
 pub mod render2d;
+pub mod render3d;
+pub mod shade;
+pub mod view;
+pub mod voxels;
+pub(crate) mod worker;
 
 pub use color::ColorMode;
-pub use grid::{Bounds2, Grid2};
+pub use grid::{Bounds2, Bounds3, Grid2, Grid3};
+pub use render3d::{Frame3d, Geometry};
+pub use view::View;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
@@ -37,6 +44,12 @@ pub struct EvalOptions {
     /// size are evaluated pixel by pixel, in slices of
     /// [`crate::eval::LANES`] points (so 8 × 8 fills a slice exactly).
     pub tile_sizes: Vec<usize>,
+    /// Cell edge lengths, in voxels, of 3D evaluations (voxel grids and 3D
+    /// renders), largest first; each divides the one before. Root cells run
+    /// in parallel; cells of every size but the last are bounded by
+    /// interval arithmetic (and skipped, filled or pruned); cells of the
+    /// last size are evaluated sample by sample, in slices.
+    pub voxel_tile_sizes: Vec<usize>,
     /// Refuse renders whose buffers would exceed this many bytes; `None`
     /// means half the machine's memory.
     pub memory_budget: Option<usize>,
@@ -93,6 +106,7 @@ impl Default for EvalOptions {
             prune: true,
             z: 0.0,
             tile_sizes: vec![256, 64, 16, 8],
+            voxel_tile_sizes: vec![64, 16, 8],
             memory_budget: None,
             cancel: None,
             progress: None,
@@ -102,6 +116,13 @@ impl Default for EvalOptions {
 }
 
 impl EvalOptions {
+    /// True once the cancel flag (if any) is set.
+    pub fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     /// Checks the options, with a message naming the bad value.
     pub fn validate(&self) -> Result<(), Error> {
         if self.threads > MAX_THREADS {
@@ -110,20 +131,28 @@ impl EvalOptions {
                 self.threads
             )));
         }
-        let t = &self.tile_sizes;
-        if t.is_empty() || t.contains(&0) || t.windows(2).any(|w| w[1] > w[0] || w[0] % w[1] != 0) {
-            return Err(Error::Limit(format!(
-                "tile sizes {t:?} must be positive, largest first, each dividing the one before"
-            )));
-        }
-        if t[0] > 4096 {
-            return Err(Error::Limit(format!(
-                "root tile size {} exceeds 4096",
-                t[0]
-            )));
-        }
+        check_tile_sizes("tile sizes", &self.tile_sizes, 4096)?;
+        check_tile_sizes("voxel tile sizes", &self.voxel_tile_sizes, 256)?;
         Ok(())
     }
+}
+
+/// Checks that `sizes` are positive, largest first, each dividing the one
+/// before, the first at most `max`.
+fn check_tile_sizes(what: &str, t: &[usize], max: usize) -> Result<(), Error> {
+    if t.is_empty() || t.contains(&0) || t.windows(2).any(|w| w[1] > w[0] || w[0] % w[1] != 0) {
+        return Err(Error::Limit(format!(
+            "{what} {t:?} must be positive, largest first, each dividing the one before"
+        )));
+    }
+    if t[0] > max {
+        return Err(Error::Limit(format!(
+            "root {} {} exceeds {max}",
+            what.trim_end_matches('s'),
+            t[0]
+        )));
+    }
+    Ok(())
 }
 
 /// Total memory of this machine in bytes, if known.
@@ -148,21 +177,43 @@ pub(crate) fn check_budget(
     per_pixel: usize,
     opts: &EvalOptions,
 ) -> Result<(), Error> {
-    let budget = memory_budget(opts);
     let coordinates = grid.width().saturating_add(grid.height()).saturating_mul(4);
     let bytes = grid
         .len()
         .saturating_mul(per_pixel)
         .saturating_add(coordinates);
+    let (w, h) = (grid.width(), grid.height());
+    check_bytes(bytes, || format!("a {w}×{h} render"), opts)
+}
+
+/// Refuses work that needs `bytes` of buffers when that is over the budget
+/// of `opts`; the message names the work (`what`, e.g. "a 100×100 render")
+/// and both sizes.
+pub(crate) fn check_bytes(
+    bytes: usize,
+    what: impl FnOnce() -> String,
+    opts: &EvalOptions,
+) -> Result<(), Error> {
+    let budget = memory_budget(opts);
     if bytes > budget {
-        let (w, h) = (grid.width(), grid.height());
         return Err(Error::Limit(format!(
-            "a {w}×{h} render needs about {} MiB of buffers, over the memory budget of {} MiB",
+            "{} needs about {} MiB of buffers, over the memory budget of {} MiB",
+            what(),
             bytes >> 20,
             budget >> 20
         )));
     }
     Ok(())
+}
+
+/// The number of threads an evaluation with `threads` (0: one per core)
+/// uses.
+pub(crate) fn pool_threads(threads: usize) -> usize {
+    #[cfg(feature = "parallel")]
+    if threads == 0 {
+        return rayon::current_num_threads();
+    }
+    threads.max(1)
 }
 
 /// Runs `f` on a thread pool of `threads` workers (0: the global pool).

@@ -14,13 +14,12 @@
 
 use std::sync::atomic::Ordering;
 
-use super::{EvalOptions, Grid2, check_budget, with_pool};
+use super::worker::Worker;
+use super::{EvalOptions, Grid2, check_budget, pool_threads, with_pool};
 use crate::error::Error;
-use crate::eval::{Choice, Interval, LANES, Lanes};
-use crate::interp::{Dispatch, Machine};
+use crate::eval::{Interval, LANES, Lanes};
 use crate::shape::Shape;
 use crate::tape::Tape;
-use crate::tape::simplify::Simplifier;
 
 /// What a render produces per pixel.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -32,213 +31,102 @@ enum Want {
     Sign,
 }
 
-/// Per-thread scratch space; reused across tiles, so steady-state rendering
-/// allocates nothing.
-struct Worker {
-    dispatch: Dispatch,
-    prune: bool,
-    want: Want,
-    interval: Machine<Interval>,
-    slice: Machine<Lanes<LANES>>,
-    choices: Vec<Choice>,
-    simplifier: Simplifier,
-    /// One pruned tape per subdivision level.
-    tapes: Vec<Option<Tape>>,
-    /// Work counters, in [`RenderStats`] field order.
-    work: [u64; 7],
-}
-
-thread_local! {
-    /// Workers not in use on this thread.
-    static IDLE: std::cell::RefCell<Vec<Worker>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// A worker borrowed from its thread's idle list (see [`Worker::lease`]).
-struct Lease(Option<Worker>);
-
-impl std::ops::Deref for Lease {
-    type Target = Worker;
-    fn deref(&self) -> &Worker {
-        self.0
-            .as_ref()
-            .expect("a lease holds its worker until dropped")
-    }
-}
-
-impl std::ops::DerefMut for Lease {
-    fn deref_mut(&mut self) -> &mut Worker {
-        self.0
-            .as_mut()
-            .expect("a lease holds its worker until dropped")
-    }
-}
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        if let Some(w) = self.0.take() {
-            // At thread exit the list may be gone; the worker is then freed.
-            let _ = IDLE.try_with(|idle| idle.borrow_mut().push(w));
-        }
-    }
-}
-
 /// One render's fixed inputs.
 struct Frame<'a> {
     shape: &'a Shape,
     opts: &'a EvalOptions,
+    want: Want,
     xs: Vec<f32>,
     ys: Vec<f32>,
     z: f32,
     sizes: Vec<usize>,
 }
 
-impl Worker {
-    fn new() -> Self {
-        Worker {
-            dispatch: Dispatch::default(),
-            prune: true,
-            want: Want::Values,
-            interval: Machine::new(),
-            slice: Machine::new(),
-            choices: Vec::new(),
-            simplifier: Simplifier::new(),
-            tapes: Vec::new(),
-            work: [0; 7],
-        }
-    }
-
-    /// A worker for this thread, set up for one render: the thread's idle
-    /// worker if it has one (so its buffers, already grown, are reused from
-    /// render to render), else a new one. It returns to the thread when
-    /// dropped.
-    fn lease(opts: &EvalOptions, want: Want, levels: usize) -> Lease {
-        let mut w = IDLE.with_borrow_mut(Vec::pop).unwrap_or_else(Worker::new);
-        w.dispatch = opts.dispatch;
-        w.prune = opts.prune;
-        w.want = want;
-        w.tapes.resize_with(levels, || Some(Tape::default()));
-        w.work = [0; 7];
-        Lease(Some(w))
-    }
-
+impl Frame<'_> {
     /// Renders the root tile at pixel `(x0, y0)` into `out` (row-major, a
     /// root tile wide).
-    fn root(&mut self, f: &Frame, (x0, y0): (usize, usize), out: &mut [f32]) {
-        let size = f.sizes[0];
-        let w = size.min(f.xs.len() - x0);
-        let h = size.min(f.ys.len() - y0);
+    fn root(&self, w: &mut Worker, (x0, y0): (usize, usize), out: &mut [f32]) {
+        let size = self.sizes[0];
+        let tw = size.min(self.xs.len() - x0);
+        let th = size.min(self.ys.len() - y0);
         let mut t = Target {
             out,
             root: (x0, y0),
             stride: size,
         };
-        self.tile(f, f.shape.tape(), 0, (x0, y0), (w, h), &mut t);
-        if let Some(p) = &f.opts.progress {
+        self.tile(w, self.shape.tape(), 0, (x0, y0), (tw, th), &mut t);
+        if let Some(p) = &self.opts.progress {
             p.0.fetch_add(1, Ordering::Relaxed);
         }
-        if let Some(s) = &f.opts.stats {
-            let counters = [
-                &s.interval_evals,
-                &s.interval_insns,
-                &s.simplify_calls,
-                &s.simplify_insns,
-                &s.slice_evals,
-                &s.slice_insns,
-                &s.filled_pixels,
-            ];
-            for (c, w) in counters.iter().zip(&mut self.work) {
-                c.fetch_add(std::mem::take(w), Ordering::Relaxed);
-            }
-        }
+        w.report(self.opts);
     }
 
     /// Renders the `w × h` tile at `pos` with `tape`, at subdivision `level`.
     fn tile(
-        &mut self,
-        f: &Frame,
+        &self,
+        wk: &mut Worker,
         tape: &Tape,
         level: usize,
         pos: (usize, usize),
         (w, h): (usize, usize),
         out: &mut Target,
     ) {
-        if f.cancelled() {
+        if self.opts.cancelled() {
             return;
         }
-        if level + 1 == f.sizes.len() {
-            self.pixels(f, tape, pos, (w, h), out);
+        if level + 1 == self.sizes.len() {
+            self.pixels(wk, tape, pos, (w, h), out);
             return;
         }
         let mut pruned = None;
-        if self.prune {
-            let x = Interval::new(f.xs[pos.0], f.xs[pos.0 + w - 1]);
-            let y = Interval::new(f.ys[pos.1 + h - 1], f.ys[pos.1]);
-            self.choices.clear();
-            self.choices.resize(tape.reg.choice_count(), Choice::Both);
-            let v = self.interval.run(
-                self.dispatch,
-                &tape.reg,
-                [x, y, Interval::point(f.z)],
-                &mut self.choices,
-            );
-            self.work[0] += 1;
-            self.work[1] += tape.reg.len() as u64;
+        if wk.prune {
+            let x = Interval::new(self.xs[pos.0], self.xs[pos.0 + w - 1]);
+            let y = Interval::new(self.ys[pos.1 + h - 1], self.ys[pos.1]);
+            let v = wk.interval(tape, [x, y, Interval::point(self.z)]);
             if self.want == Want::Sign && !v.is_unknown() && (v.hi() < 0.0 || v.lo() >= 0.0) {
                 let fill = if v.hi() < 0.0 { -1.0 } else { 1.0 };
                 out.fill(pos, (w, h), fill);
-                self.work[6] += (w * h) as u64;
+                wk.work.filled += (w * h) as u64;
                 return;
             }
-            if self.choices.iter().any(|&c| c != Choice::Both) {
-                let mut child = self.tapes[level].take().unwrap_or_default();
-                self.simplifier.simplify(tape, &self.choices, &mut child);
-                self.work[2] += 1;
-                self.work[3] += tape.ssa.len() as u64;
-                pruned = Some(child);
-            }
+            pruned = wk.prune(tape);
         }
         let t = pruned.as_ref().unwrap_or(tape);
-        let step = f.sizes[level + 1];
+        let step = self.sizes[level + 1];
         for ty in (0..h).step_by(step) {
             for tx in (0..w).step_by(step) {
                 let sub = (step.min(w - tx), step.min(h - ty));
-                self.tile(f, t, level + 1, (pos.0 + tx, pos.1 + ty), sub, out);
+                self.tile(wk, t, level + 1, (pos.0 + tx, pos.1 + ty), sub, out);
             }
         }
-        if let Some(child) = pruned {
-            self.tapes[level] = Some(child);
-        }
+        wk.recycle(pruned);
     }
 
     /// Evaluates every pixel of a tile, `LANES` at a time.
     fn pixels(
-        &mut self,
-        f: &Frame,
+        &self,
+        wk: &mut Worker,
         tape: &Tape,
         pos: (usize, usize),
         (w, h): (usize, usize),
         out: &mut Target,
     ) {
         let (mut xs, mut ys) = (Lanes::default(), Lanes::default());
-        let zs = Lanes([f.z; LANES]);
+        let zs = Lanes([self.z; LANES]);
         // Tile-local column and row of each lane's pixel.
         let mut at = [(0usize, 0usize); LANES];
         let mut k = 0;
         for j in 0..h {
-            let y = f.ys[pos.1 + j];
+            let y = self.ys[pos.1 + j];
             for i in 0..w {
-                (xs.0[k], ys.0[k], at[k]) = (f.xs[pos.0 + i], y, (i, j));
+                (xs.0[k], ys.0[k], at[k]) = (self.xs[pos.0 + i], y, (i, j));
                 k += 1;
                 if k == LANES || (i + 1 == w && j + 1 == h) {
                     // Pad a last, partial pass with copies of its last point.
                     for pad in k..LANES {
                         (xs.0[pad], ys.0[pad]) = (xs.0[k - 1], ys.0[k - 1]);
                     }
-                    let v = self
-                        .slice
-                        .run(self.dispatch, &tape.reg, [xs, ys, zs], &mut []);
-                    self.work[4] += 1;
-                    self.work[5] += tape.reg.len() as u64;
+                    let v = wk.slice(tape, [xs, ys, zs]);
                     for (&(i, j), &v) in at[..k].iter().zip(&v.0) {
                         *out.at(pos.0 + i, pos.1 + j) = v;
                     }
@@ -246,16 +134,6 @@ impl Worker {
                 }
             }
         }
-    }
-}
-
-impl Frame<'_> {
-    /// True once the render's cancel flag is set.
-    fn cancelled(&self) -> bool {
-        self.opts
-            .cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::Relaxed))
     }
 }
 
@@ -300,6 +178,7 @@ fn render(
     let frame = Frame {
         shape,
         opts,
+        want,
         xs: (0..grid.width()).map(|i| grid.x(i)).collect(),
         ys: (0..grid.height()).map(|j| grid.y(j)).collect(),
         z: opts.z,
@@ -310,7 +189,6 @@ fn render(
         .step_by(root)
         .flat_map(|y| (0..grid.width()).step_by(root).map(move |x| (x, y)))
         .collect();
-    let levels = frame.sizes.len();
     // Tiles are rendered into a tile-major buffer (each root tile a
     // contiguous chunk, so threads write disjoint slices), then copied into
     // row-major order.
@@ -324,19 +202,19 @@ fn render(
         {
             use rayon::prelude::*;
             tiled.par_chunks_mut(root * root).zip(&tiles).for_each_init(
-                || Worker::lease(opts, want, levels),
-                |w, (chunk, &t)| w.root(&frame, t, chunk),
+                || Worker::lease(opts),
+                |w, (chunk, &t)| frame.root(w, t, chunk),
             );
         }
         #[cfg(not(feature = "parallel"))]
         {
-            let mut w = Worker::lease(opts, want, levels);
+            let mut w = Worker::lease(opts);
             for (chunk, &t) in tiled.chunks_mut(root * root).zip(&tiles) {
-                w.root(&frame, t, chunk);
+                frame.root(&mut w, t, chunk);
             }
         }
     })?;
-    if frame.cancelled() {
+    if opts.cancelled() {
         return Err(Error::Interrupted);
     }
     let mut image = vec![0.0f32; grid.len()];
@@ -362,15 +240,6 @@ fn root_sizes(sizes: &[usize], grid: &Grid2, threads: usize) -> Vec<usize> {
         first += 1;
     }
     sizes[first..].to_vec()
-}
-
-/// The number of threads a render with `threads` (0: one per core) uses.
-fn pool_threads(threads: usize) -> usize {
-    #[cfg(feature = "parallel")]
-    if threads == 0 {
-        return rayon::current_num_threads();
-    }
-    threads.max(1)
 }
 
 impl Shape {

@@ -11,6 +11,7 @@
 //! [`RegTape`] is validated when built (see [`RegTape::new`]); the interpreter
 //! relies on it to index without bounds checks.
 
+pub mod lift;
 pub mod lower;
 pub mod regalloc;
 pub mod simplify;
