@@ -10,7 +10,8 @@ pub const AFTER_HELP: &str = "\
 Example:
   tapir info ../shared/models/prospero.vm
 
-Prints the number of register-tape instructions (what the interpreter runs),
+Prints the coordinates the shape reads (a shape that does not read z is 2D),
+the number of register-tape instructions (what the interpreter runs),
 SSA operations, registers used, spill slots and choice instructions (min/max
 and friends, which pruning can remove).";
 
@@ -26,8 +27,20 @@ pub fn run(args: InfoArgs) -> Result<(), Failure> {
     let loaded = input::load(&args.input)?;
     let shape = &loaded.shape;
     let reg = shape.reg_tape();
+    // The coordinates the shape reads: a shape without z is 2D.
+    let vars: Vec<&str> = ["x", "y", "z"]
+        .into_iter()
+        .enumerate()
+        .filter(|&(k, _)| {
+            reg.insns()
+                .iter()
+                .any(|i| i.op() == tapir::ops::Op::Input && i.imm as usize == k)
+        })
+        .map(|(_, v)| v)
+        .collect();
     print_out(&format!(
         "input:          {} ({})\n\
+         reads:          {}\n\
          instructions:   {}\n\
          ssa operations: {}\n\
          registers used: {}\n\
@@ -35,6 +48,7 @@ pub fn run(args: InfoArgs) -> Result<(), Failure> {
          choices:        {}\n",
         loaded.display,
         loaded.format.name(),
+        if vars.is_empty() { "nothing (a constant)".to_string() } else { vars.join(", ") },
         shape.len(),
         shape.ssa_tape().len(),
         reg.registers_used(),
