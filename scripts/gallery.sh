@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Renders the gallery of shapes/README.md: one picture per example of
 # shapes/examples/, written to shapes/gallery/NAME.png, and the gallery table
-# between the `<!-- gallery -->` markers of shapes/README.md.
+# between the `<!-- gallery -->` markers of shapes/README.md. It also
+# refreshes the library's tables there (between `<!-- library -->` markers)
+# from `tapir shapes --markdown`.
 #
 # 2D examples (those that do not read z, per `tapir info`) are rendered with
 # `tapir render` as bitmaps; 3D ones with `tapir render3d`, shaded, from the
@@ -69,11 +71,17 @@ if [ -n "$row" ]; then
   echo "$row | | |" >>"$table"
 fi
 
-# Replace the table between the markers.
-awk -v table="$table" '
-  /<!-- gallery -->/ { print; while ((getline line < table) > 0) print line; skip = 1; next }
-  /<!-- \/gallery -->/ { skip = 0 }
-  !skip { print }
-' shapes/README.md >shapes/README.md.new
-mv shapes/README.md.new shapes/README.md
+# Replaces the text between the markers <!-- $1 --> and <!-- /$1 --> of
+# shapes/README.md by the file $2.
+replace_between() {
+  awk -v mark="$1" -v file="$2" '
+    $0 == "<!-- " mark " -->" { print; while ((getline line < file) > 0) print line; skip = 1; next }
+    $0 == "<!-- /" mark " -->" { skip = 0 }
+    !skip { print }
+  ' shapes/README.md >shapes/README.md.new
+  mv shapes/README.md.new shapes/README.md
+}
+replace_between gallery "$table"
+"$tapir" shapes --markdown >"$table"
+replace_between library "$table"
 echo "gallery: $n pictures in $out (3D renders: $have3d)"
