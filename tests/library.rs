@@ -810,14 +810,18 @@ fn operation_cases() -> Vec<Case> {
                     .fold(f64::INFINITY, f64::min)
             },
         ),
-        case("repeat_polar_y(translate3(sphere(0.15), 0.6, 0.1, 0), 9)", Exact, |p| {
-            (0..9)
-                .map(|k| {
-                    let a = k as f64 * 2.0 * PI / 9.0;
-                    sphere_at(p, [0.6 * a.cos(), 0.1, 0.6 * a.sin()], 0.15)
-                })
-                .fold(f64::INFINITY, f64::min)
-        }),
+        case(
+            "repeat_polar_y(translate3(sphere(0.15), 0.6, 0.1, 0), 9)",
+            Exact,
+            |p| {
+                (0..9)
+                    .map(|k| {
+                        let a = k as f64 * 2.0 * PI / 9.0;
+                        sphere_at(p, [0.6 * a.cos(), 0.1, 0.6 * a.sin()], 0.15)
+                    })
+                    .fold(f64::INFINITY, f64::min)
+            },
+        ),
     ];
     for c in &mut v {
         if c.src.contains("repeat3") || c.src.contains("repeat_limited3") {

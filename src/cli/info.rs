@@ -48,7 +48,11 @@ pub fn run(args: InfoArgs) -> Result<(), Failure> {
          choices:        {}\n",
         loaded.display,
         loaded.format.name(),
-        if vars.is_empty() { "nothing (a constant)".to_string() } else { vars.join(", ") },
+        if vars.is_empty() {
+            "nothing (a constant)".to_string()
+        } else {
+            vars.join(", ")
+        },
         shape.len(),
         shape.ssa_tape().len(),
         reg.registers_used(),
