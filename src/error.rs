@@ -85,13 +85,16 @@ pub enum Error {
     Io(std::io::Error),
     /// The operation was interrupted (Ctrl-C).
     Interrupted,
+    /// A parameter value that the shape does not accept: an unknown name,
+    /// or a value outside the declared range (the message says which).
+    Param(String),
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Source(e) => e.fmt(f),
-            Error::Limit(m) | Error::Tape(m) => f.write_str(m),
+            Error::Limit(m) | Error::Tape(m) | Error::Param(m) => f.write_str(m),
             Error::Io(e) => e.fmt(f),
             Error::Interrupted => f.write_str("interrupted"),
         }

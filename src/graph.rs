@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use crate::eval::{apply_binary, apply_unary};
 use crate::ops::{BinaryOp, UnaryOp};
 
-/// An input variable.
+/// An input variable: a coordinate, or a named parameter of the shape.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Var {
     /// The x coordinate.
@@ -26,16 +26,53 @@ pub enum Var {
     Y,
     /// The z coordinate.
     Z,
+    /// Parameter `k` of the graph (see [`Graph::param`]). Like a coordinate,
+    /// it is an input of the tape, never folded into a constant, so its
+    /// value can change without compiling again.
+    Param(u32),
 }
 
 impl Var {
-    /// x, y and z in order.
+    /// The coordinates x, y and z, in order.
     pub const ALL: [Var; 3] = [Var::X, Var::Y, Var::Z];
 
-    /// 0, 1 or 2.
+    /// Its input number: 0, 1, 2 for x, y, z; 3 + k for parameter k (the
+    /// `imm` of the tape's `Input` instruction).
     pub fn index(self) -> usize {
-        self as usize
+        match self {
+            Var::X => 0,
+            Var::Y => 1,
+            Var::Z => 2,
+            Var::Param(k) => 3 + k as usize,
+        }
     }
+
+    /// The variable with input number `i` (see [`Var::index`]).
+    pub fn from_index(i: usize) -> Var {
+        match i {
+            0 => Var::X,
+            1 => Var::Y,
+            2 => Var::Z,
+            _ => Var::Param(u32::try_from(i - 3).unwrap_or(u32::MAX)),
+        }
+    }
+}
+
+/// The most parameters a shape may have.
+pub const MAX_PARAMS: usize = 1 << 16;
+
+/// A named parameter of a shape: `param NAME = DEFAULT in [LO, HI];` in the
+/// `.expr` language.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// Its name.
+    pub name: String,
+    /// The value it has unless set.
+    pub default: f32,
+    /// The smallest value it accepts.
+    pub lo: f32,
+    /// The largest value it accepts.
+    pub hi: f32,
 }
 
 /// Names a node of a [`Graph`].
@@ -88,6 +125,7 @@ pub enum Node {
 pub struct Graph {
     nodes: Vec<Node>,
     index: HashMap<Node, NodeId>,
+    params: Vec<Param>,
 }
 
 impl Graph {
@@ -137,6 +175,38 @@ impl Graph {
     /// An input variable.
     pub fn var(&mut self, var: Var) -> NodeId {
         self.intern(Node::Var(var))
+    }
+
+    /// Declares a parameter and returns its variable (`Var::Param(k)` for
+    /// the k-th declared). Names are not checked here; the `.expr` language
+    /// refuses duplicates.
+    ///
+    /// ```
+    /// use tapir::graph::{Graph, Param, Var};
+    /// use tapir::ops::BinaryOp;
+    ///
+    /// let mut g = Graph::new();
+    /// let r = g.param(Param { name: "r".into(), default: 0.5, lo: 0.0, hi: 1.0 });
+    /// let x = g.var(Var::X);
+    /// let d = g.binary(BinaryOp::Sub, x, r);
+    /// assert_eq!(g.eval(d, [2.0, 0.0, 0.0]), 1.5); // at the default
+    /// assert_eq!(g.eval_with(d, [2.0, 0.0, 0.0], &[1.0]), 1.0);
+    /// ```
+    pub fn param(&mut self, p: Param) -> NodeId {
+        let k = u32::try_from(self.params.len()).expect("parameter count exceeds u32");
+        self.params.push(p);
+        self.var(Var::Param(k))
+    }
+
+    /// The declared parameters, in order (parameter k is `Var::Param(k)`).
+    pub fn params(&self) -> &[Param] {
+        &self.params
+    }
+
+    /// Replaces the parameter declarations (for a graph rebuilt from a tape,
+    /// whose `Var::Param` nodes have lost theirs).
+    pub fn set_params(&mut self, params: Vec<Param>) {
+        self.params = params;
     }
 
     /// A one-argument operation, folded when possible.
@@ -226,7 +296,7 @@ impl Graph {
                 }
             };
             let new = match node {
-                Node::Const(_) => id,
+                Node::Const(_) | Node::Var(Var::Param(_)) => id,
                 Node::Var(v) => xyz[v.index()],
                 Node::Unary(op, a) => {
                     if !ready(a, &mut stack) {
@@ -341,8 +411,16 @@ impl Graph {
     }
 
     /// Evaluates `root` at one point with the reference (f32) semantics, by a
-    /// plain pass over the graph. Slow; meant for tests and checks.
+    /// plain pass over the graph, with parameters at their defaults. Slow;
+    /// meant for tests and checks.
     pub fn eval(&self, root: NodeId, xyz: [f32; 3]) -> f32 {
+        let defaults: Vec<f32> = self.params.iter().map(|p| p.default).collect();
+        self.eval_with(root, xyz, &defaults)
+    }
+
+    /// [`Graph::eval`] with parameter k at `params[k]` (NaN if `params` is
+    /// shorter).
+    pub fn eval_with(&self, root: NodeId, xyz: [f32; 3], params: &[f32]) -> f32 {
         let live = self.reachable(root);
         let mut vals = vec![0.0f32; live.len()];
         for (i, &l) in live.iter().enumerate() {
@@ -351,6 +429,7 @@ impl Graph {
             }
             vals[i] = match self.nodes[i] {
                 Node::Const(bits) => f32::from_bits(bits),
+                Node::Var(Var::Param(k)) => params.get(k as usize).copied().unwrap_or(f32::NAN),
                 Node::Var(v) => xyz[v.index()],
                 Node::Unary(op, a) => apply_unary(op, vals[a.index()]),
                 Node::Binary(op, a, b) => apply_binary(op, vals[a.index()], vals[b.index()]),

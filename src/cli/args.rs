@@ -128,6 +128,50 @@ impl EvalArgs {
     }
 }
 
+/// Values for the shape's parameters (`param NAME = DEFAULT in [LO, HI];`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ParamArgs {
+    /// Sets the shape's parameter NAME to VALUE (within its declared range);
+    /// repeat for several. Changing a parameter needs no new tape. Default:
+    /// the values declared in the shape (`tapir info` lists them). Example:
+    /// --set r=0.3 --set teeth=14
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_setting)]
+    pub set: Vec<(String, f32)>,
+}
+
+impl ParamArgs {
+    /// Checks the settings against `shape` before any work starts: an
+    /// unknown name or a value out of range is a bad request (exit 2) whose
+    /// message names the known parameters or the range.
+    pub fn check(&self, shape: &tapir::Shape) -> Result<Vec<f32>, super::Failure> {
+        shape
+            .resolve_params(&self.set)
+            .map_err(|e| super::Failure::bad(format!("--set: {e}")))
+    }
+}
+
+/// Parses `NAME=VALUE` with a finite number as the value.
+pub fn parse_setting(s: &str) -> Result<(String, f32), String> {
+    let Some((name, value)) = s.split_once('=') else {
+        return Err(format!("`{s}` is not NAME=VALUE (e.g. --set r=0.3)"));
+    };
+    let name = name.trim();
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!(
+            "`{name}` in `{s}` is not a parameter name (letters, digits and _, not starting with a digit)"
+        ));
+    }
+    match value.trim().parse::<f32>() {
+        Ok(v) if v.is_finite() => Ok((name.to_string(), v)),
+        _ => Err(format!("`{value}` in `{s}` is not a finite number")),
+    }
+}
+
 /// Parses an image side: 1 ..= [`MAX_SIDE`].
 pub fn parse_side(s: &str) -> Result<usize, String> {
     let n: u64 = s
@@ -216,6 +260,17 @@ mod tests {
         assert!(parse_bounds("0,1,0,x").unwrap_err().contains("`x`"));
         assert!(parse_bounds("0,inf,0,1").is_err());
         assert!(parse_bounds("0,NaN,0,1").is_err());
+    }
+
+    #[test]
+    fn settings() {
+        assert_eq!(parse_setting("r=0.5"), Ok(("r".to_string(), 0.5)));
+        assert_eq!(parse_setting(" teeth = -3 "), Ok(("teeth".to_string(), -3.0)));
+        assert!(parse_setting("r").unwrap_err().contains("NAME=VALUE"));
+        assert!(parse_setting("2r=1").unwrap_err().contains("`2r`"));
+        assert!(parse_setting("=1").is_err());
+        assert!(parse_setting("r=abc").unwrap_err().contains("`abc`"));
+        assert!(parse_setting("r=inf").is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use tapir::{Shape, lang};
 
-use super::args::InputArgs;
+use super::args::{InputArgs, ParamArgs};
 use super::input::{self, Format};
 use super::{Failure, interrupt, output};
 
@@ -15,10 +15,14 @@ pub const AFTER_HELP: &str = "\
 Examples:
   tapir export shapes/examples/gear.expr -o gear.vm
   tapir export ../shared/models/prospero.vm --to expr > prospero.expr
+  tapir export part.expr -o part.vm --set r=0.3       # parameters bound to values
 
 A .vm file is the compiled SSA tape in Fidget's format (constants folded,
 common parts shared); .expr output is a readable program with `let`s for
-shared parts. The output file is replaced atomically, as with `render`.";
+shared parts. The .vm format has no parameters: each is written as a
+constant at its value (the default, or the --set one) with a comment naming
+it. In .expr output parameters stay parameters, with the --set values as
+their defaults. The output file is replaced atomically, as with `render`.";
 
 /// Options of `tapir export`.
 #[derive(Args, Debug, Clone)]
@@ -35,6 +39,9 @@ pub struct ExportArgs {
     /// Example: --to expr
     #[arg(long, value_name = "FORMAT")]
     pub to: Option<Format>,
+
+    #[command(flatten)]
+    pub params: ParamArgs,
 }
 
 /// The output format named by `--to` or by the extension of `out`.
@@ -76,10 +83,24 @@ pub fn run(args: ExportArgs) -> Result<(), Failure> {
             )));
         }
     }
-    let parsed = input::parse(&args.input)?;
+    let mut parsed = input::parse(&args.input)?;
+    let shape = Shape::from_graph(&parsed.graph, parsed.root);
+    let values = args.params.check(&shape)?;
     let text = match to {
-        Format::Vm => lang::write_vm(Shape::from_graph(&parsed.graph, parsed.root).ssa_tape()),
-        Format::Expr => lang::write_expr(&parsed.graph, parsed.root),
+        Format::Vm => lang::write_vm_with_params(shape.ssa_tape(), shape.params(), &values),
+        Format::Expr => {
+            let params = shape
+                .params()
+                .iter()
+                .zip(&values)
+                .map(|(p, &v)| tapir::graph::Param {
+                    default: v,
+                    ..p.clone()
+                })
+                .collect();
+            parsed.graph.set_params(params);
+            lang::write_expr(&parsed.graph, parsed.root)
+        }
     };
     match &args.output {
         Some(out) => {

@@ -11,6 +11,8 @@ Example:
   tapir info ../shared/models/prospero.vm
 
 Prints the coordinates the shape reads (a shape that does not read z is 2D),
+its parameters with their defaults and ranges (set them with --set on
+render, render3d and export),
 the number of register-tape instructions (what the interpreter runs),
 SSA operations, registers used, spill slots and choice instructions (min/max
 and friends, which pruning can remove).";
@@ -45,7 +47,8 @@ pub fn run(args: InfoArgs) -> Result<(), Failure> {
          ssa operations: {}\n\
          registers used: {}\n\
          spill slots:    {}\n\
-         choices:        {}\n",
+         choices:        {}\n\
+         parameters:     {}\n{}",
         loaded.display,
         loaded.format.name(),
         if vars.is_empty() {
@@ -57,6 +60,12 @@ pub fn run(args: InfoArgs) -> Result<(), Failure> {
         shape.ssa_tape().len(),
         reg.registers_used(),
         reg.mem_slots(),
-        reg.choice_count()
+        reg.choice_count(),
+        shape.params().len(),
+        shape
+            .params()
+            .iter()
+            .map(|p| format!("  {} = {} in [{}, {}]\n", p.name, p.default, p.lo, p.hi))
+            .collect::<String>()
     ))
 }

@@ -132,7 +132,7 @@ impl Failure {
                 code: EXIT_BAD_REQUEST,
                 message: s.render(path).trim_end().to_string(),
             },
-            tapir::Error::Limit(m) => Failure::bad(m),
+            tapir::Error::Limit(m) | tapir::Error::Param(m) => Failure::bad(m),
             tapir::Error::Tape(m) => {
                 Failure::failed(format!("internal error in the compiled tape: {m}"))
             }

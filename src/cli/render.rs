@@ -9,7 +9,7 @@ use clap::Args;
 use tapir::Shape;
 use tapir::render::{ColorMode, EvalOptions, Grid2, memory_budget};
 
-use super::args::{EvalArgs, FrameArgs, InputArgs};
+use super::args::{EvalArgs, FrameArgs, InputArgs, ParamArgs};
 use super::progress::{Counters, Progress};
 use super::{Failure, input, interrupt, output, print_out, say};
 
@@ -51,6 +51,9 @@ pub struct RenderArgs {
 
     #[command(flatten)]
     pub eval: EvalArgs,
+
+    #[command(flatten)]
+    pub params: ParamArgs,
 
     /// What the pixels show: bitmap (inside black, outside white) or field
     /// (grey levels by distance, with contour lines). Default: bitmap.
@@ -168,6 +171,7 @@ pub fn peak_rss_kib() -> Option<u64> {
 pub fn run(args: RenderArgs) -> Result<(), Failure> {
     let cancel = interrupt::install();
     let loaded = input::load(&args.input)?;
+    args.params.check(&loaded.shape)?;
     let out = args
         .output
         .clone()
@@ -186,6 +190,7 @@ pub fn run(args: RenderArgs) -> Result<(), Failure> {
     let opts = EvalOptions {
         z: args.frame.z,
         cancel: Some(cancel.clone()),
+        params: args.params.set.clone(),
         ..args.eval.options()
     };
     let pic = render_picture(&loaded.shape, &grid, &opts, args.mode, &loaded.display)?;

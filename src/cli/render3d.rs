@@ -12,7 +12,7 @@ use tapir::render::shade::{self, Shading};
 use tapir::render::view::MAX_PERSPECTIVE;
 use tapir::render::{EvalOptions, Frame3d, Geometry, View, memory_budget};
 
-use super::args::{EvalArgs, InputArgs, SizeArgs, parse_side};
+use super::args::{EvalArgs, InputArgs, ParamArgs, SizeArgs, parse_side};
 use super::progress::{Counters, Progress};
 use super::render::{peak_rss_kib, same_file};
 use super::{Failure, input, interrupt, output, print_out, say};
@@ -127,6 +127,9 @@ pub struct Render3dArgs {
     /// 0,0,0. Example: --center=0,0.5,0
     #[arg(long, value_name = "X,Y,Z", default_value = "0,0,0", value_parser = parse_center, allow_hyphen_values = true, hide_default_value = true)]
     pub center: Vector3<f64>,
+
+    #[command(flatten)]
+    pub params: ParamArgs,
 
     #[command(flatten)]
     pub eval: EvalArgs,
@@ -282,6 +285,7 @@ pub fn picture(g: &Geometry, mode: Mode3d, ssao: bool) -> (Vec<u8>, ExtendedColo
 pub fn run(args: Render3dArgs) -> Result<(), Failure> {
     let cancel = interrupt::install();
     let loaded = input::load(&args.input)?;
+    args.params.check(&loaded.shape)?;
     let out = args.output.clone().unwrap_or_else(|| {
         let stem = args.input.input.file_stem().unwrap_or_default();
         let mut name = stem.to_os_string();
@@ -300,6 +304,7 @@ pub fn run(args: Render3dArgs) -> Result<(), Failure> {
     let frame = args.frame();
     let opts = EvalOptions {
         cancel: Some(cancel.clone()),
+        params: args.params.set.clone(),
         ..args.eval.options()
     };
     let start = Instant::now();

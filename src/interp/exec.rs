@@ -81,8 +81,18 @@ impl<V: Value> Args<V> {
 
 #[inline(always)]
 unsafe fn input<V: Value>(x: &Args<V>, ctx: *mut Ctx<V>, _: &mut *mut Choice) -> V::Forward {
-    // SAFETY: a validated tape's `Input` names variable 0, 1 or 2 in `imm`.
-    unsafe { x.write(*(*ctx).vars.as_ptr().add(x.i.imm as usize)) }
+    let k = x.i.imm as usize;
+    // SAFETY: a validated tape's `Input` names x, y or z (0, 1, 2) or a
+    // parameter 3 + j with j below the tape's `param_count`, and
+    // `Machine::run` provides at least that many parameter values.
+    unsafe {
+        let v = if k < 3 {
+            *(*ctx).vars.as_ptr().add(k)
+        } else {
+            *(*ctx).params.add(k - 3)
+        };
+        x.write(v)
+    }
 }
 
 #[inline(always)]

@@ -77,6 +77,8 @@ impl FromStr for Dispatch {
 pub(crate) struct Ctx<V> {
     /// x, y, z.
     vars: [V; 3],
+    /// Parameter values, at least the tape's `param_count` of them.
+    params: *const V,
     /// Spill memory, at least `mem_slots` long.
     mem: *mut V,
     /// Where `Output` puts the result.
@@ -99,6 +101,8 @@ pub(crate) struct Ctx<V> {
 pub struct Machine<V: Value> {
     regs: Box<[V]>,
     mem: Vec<V>,
+    /// Parameter values (see [`Machine::set_params`]).
+    params: Vec<V>,
     /// Threaded forms of recently run tapes, by tape id, most recent first
     /// (for tail-call dispatch; see [`Machine::threaded`]).
     threaded: Vec<(u64, Vec<tail_call::Threaded<V>>)>,
@@ -120,8 +124,29 @@ impl<V: Value> Machine<V> {
         Machine {
             regs: vec![V::splat(0.0); REGISTER_COUNT].into_boxed_slice(),
             mem: Vec::new(),
+            params: Vec::new(),
             threaded: Vec::new(),
         }
+    }
+
+    /// Sets the values of the shape's parameters for the runs that follow:
+    /// parameter k (the tape input `3 + k`) is `values[k]`, as a constant
+    /// of this machine's value type (a point interval for intervals, with
+    /// zero derivatives for gradients). Parameters without a value read as
+    /// NaN. Allocates only when there are more values than ever before.
+    ///
+    /// ```
+    /// use tapir::{Dispatch, Shape};
+    /// use tapir::interp::Machine;
+    ///
+    /// let shape = Shape::from_expr("param r = 1 in [0, 2];\nx - r").unwrap();
+    /// let mut m = Machine::<f32>::new();
+    /// m.set_params(&[0.25]);
+    /// assert_eq!(m.run(Dispatch::TailCall, shape.reg_tape(), [1.0, 0.0, 0.0], &mut []), 0.75);
+    /// ```
+    pub fn set_params(&mut self, values: &[f32]) {
+        self.params.clear();
+        self.params.extend(values.iter().map(|&v| V::splat(v)));
     }
 
     /// The threaded form of `tape` (each instruction's handler, which the
@@ -147,6 +172,7 @@ impl<V: Value> Machine<V> {
     }
 
     /// Runs `tape` at the inputs `vars` (x, y, z) and returns its output.
+    /// Parameters have the values last given to [`Machine::set_params`].
     ///
     /// When `V` records choices (intervals), `choices` receives one
     /// [`Choice`] per choice instruction, in tape order; it must hold at least
@@ -173,8 +199,12 @@ impl<V: Value> Machine<V> {
         if self.mem.len() < tape.mem_slots() {
             self.mem.resize(tape.mem_slots(), V::splat(0.0));
         }
+        if self.params.len() < tape.param_count() {
+            self.params.resize(tape.param_count(), V::splat(f32::NAN));
+        }
         let mut ctx = Ctx {
             vars,
+            params: self.params.as_ptr(),
             mem: self.mem.as_mut_ptr(),
             out: V::splat(f32::NAN),
         };
@@ -182,9 +212,11 @@ impl<V: Value> Machine<V> {
         let regs = self.regs.as_mut_ptr();
         let ch = choices.as_mut_ptr();
         // SAFETY: `tape` is a `RegTape`, validated when built (non-empty, ends
-        // in `Output`, inputs name x/y/z, memory slots below `mem_slots`);
-        // `regs` has REGISTER_COUNT (256) entries, so every u8 register index
-        // is in range; `mem` has at least `mem_slots` entries (resized above);
+        // in `Output`, inputs name x/y/z or a parameter below `param_count`,
+        // memory slots below `mem_slots`); `regs` has REGISTER_COUNT (256)
+        // entries, so every u8 register index is in range; `mem` has at least
+        // `mem_slots` entries and `params` at least `param_count` (resized
+        // above);
         // `choices` has room for every choice instruction when they are
         // recorded (asserted above); the threaded form was made from the
         // tape with this id, and tapes never change after they are built.

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use super::Fail;
 use super::lexer::{Lexer, Tok, Token};
 use super::suggest;
-use crate::graph::{Graph, NodeId, Var};
+use crate::graph::{Graph, MAX_PARAMS, NodeId, Param, Var};
 use crate::ops::{BinaryOp, UnaryOp};
 
 /// Most instructions a program may execute while being instantiated
@@ -129,6 +129,8 @@ pub(crate) struct Compiler<'s> {
     /// Every list made so far, stored once each (so equal lists have equal
     /// [`Val`]s, which keeps memoisation working).
     lists: Lists,
+    /// Declared parameters: their nodes and the lines they are declared on.
+    param_names: HashMap<String, (NodeId, usize)>,
     steps: usize,
     /// The source that is the user's program (errors are reported there).
     user: usize,
@@ -200,6 +202,7 @@ impl<'s> Compiler<'s> {
             globals,
             memo: HashMap::new(),
             lists: Lists::default(),
+            param_names: HashMap::new(),
             steps: 0,
             user,
         }
@@ -396,7 +399,7 @@ impl<'s> Compiler<'s> {
                     let pos = Some(pos as usize);
                     let n = match graph.const_value(e) {
                         None => {
-                            let msg = "the exponent must be a constant integer, but this depends on x, y or z \
+                            let msg = "the exponent must be a constant integer, but this depends on x, y, z or a parameter \
                                        (use `exp` and `ln`, or multiply)";
                             return Err(locate(&frames, body_src, pos, msg.to_string()));
                         }
@@ -557,7 +560,7 @@ impl Lists {
 fn const_int(graph: &Graph, n: NodeId, what: impl std::fmt::Display) -> Result<i64, String> {
     match graph.const_value(n) {
         None => Err(format!(
-            "{what} must be a constant integer, but this depends on x, y or z"
+            "{what} must be a constant integer, but this depends on x, y, z or a parameter"
         )),
         Some(v) if v.fract() != 0.0 || !v.is_finite() => {
             Err(format!("{what} must be an integer, but it is {v}"))
@@ -734,7 +737,7 @@ impl<'c, 's> Parser<'c, 's> {
     fn describe(&self, t: Token) -> String {
         match t.tok {
             Tok::Num(_) => format!("number `{}`", self.text(t)),
-            Tok::Let | Tok::Fn | Tok::Fold | Tok::For | Tok::In => {
+            Tok::Let | Tok::Fn | Tok::Fold | Tok::For | Tok::In | Tok::Param => {
                 format!("keyword `{}`", self.text(t))
             }
             Tok::Eof => "end of input".to_string(),
@@ -790,6 +793,7 @@ impl<'c, 's> Parser<'c, 's> {
             match self.tok.tok {
                 Tok::Fn => self.function()?,
                 Tok::Let if !library => self.global_let()?,
+                Tok::Param if !library => self.param()?,
                 Tok::Eof if library => return Ok(None),
                 Tok::Eof if items == 0 => {
                     return Err(self.fail(
@@ -800,7 +804,7 @@ impl<'c, 's> Parser<'c, 's> {
                 Tok::Eof => {
                     return Err(self.fail(
                         self.tok.start,
-                        "missing the shape: the program must end with an expression (after its `let` and `fn` items)",
+                        "missing the shape: the program must end with an expression (after its `let`, `param` and `fn` items)",
                     ));
                 }
                 _ if library => {
@@ -864,6 +868,84 @@ impl<'c, 's> Parser<'c, 's> {
         self.expect_semi(&format!("the definition of `{name}`"))?;
         let v = self.c.run(&code, self.src_id, start)?;
         self.c.globals.insert(name.to_string(), Global::Val(v));
+        Ok(())
+    }
+
+    /// `param NAME = DEFAULT in [LO, HI];`
+    fn param(&mut self) -> Result<(), Fail> {
+        let start = self.tok.start;
+        self.bump()?;
+        let (name, pos) = self.name("a parameter name after `param`")?;
+        self.check_bindable(name, pos, "a parameter name")?;
+        if let Some(&(_, line)) = self.c.param_names.get(name) {
+            return Err(self.fail(
+                pos,
+                format!("parameter `{name}` is already declared on line {line}"),
+            ));
+        }
+        if self.c.graph.params().len() >= MAX_PARAMS {
+            return Err(self.fail(
+                pos,
+                format!("too many parameters (at most {MAX_PARAMS})"),
+            ));
+        }
+        self.expect(Tok::Eq, "`=` after the parameter's name")?;
+        let default_pos = self.tok.start;
+        let default_code = self.expr("`in`")?;
+        self.expect(
+            Tok::In,
+            "`in` and the parameter's range, as in `param r = 0.5 in [0, 1];`",
+        )?;
+        let range_pos = self.tok.start;
+        let range_code = self.expr("`;`")?;
+        self.expect_semi(&format!("the declaration of `{name}`"))?;
+        // The default and the range are constants, evaluated now.
+        let constant = |c: &mut Compiler<'s>, v: Val| match v {
+            Val::Node(n) => c.graph.const_value(n).filter(|v| v.is_finite()),
+            Val::List(_) => None,
+        };
+        let v = self.c.run(&default_code, self.src_id, start)?;
+        let Some(default) = constant(self.c, v) else {
+            return Err(self.fail(
+                default_pos,
+                format!(
+                    "the default of `{name}` must be a finite constant number (it cannot depend on x, y, z or parameters)"
+                ),
+            ));
+        };
+        let range = self.c.run(&range_code, self.src_id, start)?;
+        let bounds = match range {
+            Val::List(l) => match *self.c.lists.get(l) {
+                [lo, hi] => constant(self.c, lo).zip(constant(self.c, hi)),
+                _ => None,
+            },
+            Val::Node(_) => None,
+        };
+        let Some((lo, hi)) = bounds.filter(|(lo, hi)| lo <= hi) else {
+            return Err(self.fail(
+                range_pos,
+                format!(
+                    "the range of `{name}` must be `[lo, hi]`: two finite constant numbers with lo <= hi"
+                ),
+            ));
+        };
+        if !(lo..=hi).contains(&default) {
+            return Err(self.fail(
+                default_pos,
+                format!("the default {default} of `{name}` is outside its range [{lo}, {hi}]"),
+            ));
+        }
+        let node = self.c.graph.param(Param {
+            name: name.to_string(),
+            default,
+            lo,
+            hi,
+        });
+        let line = self.line_of(self.src_id, pos);
+        self.c.param_names.insert(name.to_string(), (node, line));
+        self.c
+            .globals
+            .insert(name.to_string(), Global::Val(Val::Node(node)));
         Ok(())
     }
 

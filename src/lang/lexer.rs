@@ -22,6 +22,8 @@ pub(crate) enum Tok {
     For,
     /// `in`
     In,
+    /// `param`
+    Param,
     /// `+`
     Plus,
     /// `-`
@@ -179,6 +181,7 @@ impl<'s> Lexer<'s> {
                 "fold" => Tok::Fold,
                 "for" => Tok::For,
                 "in" => Tok::In,
+                "param" => Tok::Param,
                 _ => Tok::Ident,
             };
             return Ok(Token {

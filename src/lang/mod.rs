@@ -34,7 +34,7 @@ use crate::graph::{Graph, NodeId};
 pub use print::write_expr;
 pub use stdlib::{GROUPS, StdlibFunction, stdlib_functions, stdlib_names};
 pub use suggest::closest_name;
-pub use vm::write_vm;
+pub use vm::{write_vm, write_vm_with_params};
 
 /// Limits of the `.expr` evaluator (see `shapes/README.md`).
 pub mod limits {

@@ -11,7 +11,7 @@
 //! structural key. Reading the text back gives the same structure, so
 //! printing that again gives the same text.
 
-use crate::graph::{Graph, Node, NodeId};
+use crate::graph::{Graph, Node, NodeId, Var};
 use crate::ops::{BinaryOp, UnaryOp};
 
 /// Deepest nesting of operations written inline before a `let` is used.
@@ -105,7 +105,7 @@ pub fn write_expr(graph: &Graph, root: NodeId) -> String {
         let id = NodeId::from_index(i);
         key[i] = match graph.node(id) {
             Node::Const(bits) => (0, 0, mix(1, u64::from(bits))),
-            Node::Var(v) => (0, 1 << v.index(), mix(2, v.index() as u64)),
+            Node::Var(v) => (0, 1 << v.index().min(3), mix(2, v.index() as u64)),
             Node::Unary(op, a) => {
                 uses[a.index()] += 1;
                 let (h, m, k) = key[a.index()];
@@ -129,6 +129,25 @@ pub fn write_expr(graph: &Graph, root: NodeId) -> String {
         };
     }
     let mut out = String::from("# written by tapir\n");
+    // Parameters first, in order; the names of `let`s must not clash with them.
+    let params = graph.params();
+    for p in params {
+        out.push_str(&format!(
+            "param {} = {} in [{}, {}];\n",
+            p.name,
+            number(p.default).0,
+            number(p.lo).0,
+            number(p.hi).0
+        ));
+    }
+    let mut prefix = String::from("v");
+    while params.iter().any(|p| {
+        p.name
+            .strip_prefix(prefix.as_str())
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+    }) {
+        prefix.push('_');
+    }
     let mut texts: Vec<Text> = (0..n).map(|_| Text::None).collect();
     let mut height = vec![0u32; n];
     let mut lets = 0usize;
@@ -143,7 +162,7 @@ pub fn write_expr(graph: &Graph, root: NodeId) -> String {
             match t {
                 Text::Named(k) => {
                     texts[c.index()] = Text::Named(k);
-                    (format!("v{k}"), Level::Atom, 0)
+                    (format!("{prefix}{k}"), Level::Atom, 0)
                 }
                 Text::Inline(s, l) => {
                     if matches!(graph.node(c), Node::Const(_) | Node::Var(_)) {
@@ -158,6 +177,10 @@ pub fn write_expr(graph: &Graph, root: NodeId) -> String {
             Node::Const(bits) => {
                 let (s, l) = number(f32::from_bits(bits));
                 (s, l, 0)
+            }
+            Node::Var(Var::Param(k)) => {
+                let name = params.get(k as usize).map_or("nan", |p| p.name.as_str());
+                (name.to_string(), Level::Atom, 0)
             }
             Node::Var(v) => (["x", "y", "z"][v.index()].to_string(), Level::Atom, 0),
             Node::Unary(op, a) => {
@@ -218,7 +241,7 @@ pub fn write_expr(graph: &Graph, root: NodeId) -> String {
             && (uses[i] > 1 || h > MAX_INLINE_HEIGHT || text.len() > MAX_INLINE_LEN);
         texts[i] = if named {
             lets += 1;
-            out.push_str(&format!("let v{lets} = {text};\n"));
+            out.push_str(&format!("let {prefix}{lets} = {text};\n"));
             Text::Named(lets)
         } else {
             Text::Inline(text, level)
@@ -226,7 +249,7 @@ pub fn write_expr(graph: &Graph, root: NodeId) -> String {
     }
     match std::mem::replace(&mut texts[root.index()], Text::None) {
         Text::Inline(s, _) => out.push_str(&s),
-        Text::Named(k) => out.push_str(&format!("v{k}")),
+        Text::Named(k) => out.push_str(&format!("{prefix}{k}")),
         Text::None => out.push_str("nan"),
     }
     out.push('\n');

@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 
 use super::suggest;
 use crate::error::SourceError;
-use crate::graph::{Graph, NodeId, Var};
+use crate::graph::{Graph, NodeId, Param, Var};
 use crate::ops::{BinaryOp, MathOp, Op, Operands, UnaryOp};
 use crate::tape::SsaTape;
 
@@ -173,8 +173,27 @@ pub fn parse_vm(src: &str) -> Result<(Graph, NodeId), SourceError> {
 /// write nothing. The output is the last line (an extra `min v v`, which is
 /// `v` exactly, named `out`, when it would not be). Floats are written with
 /// Rust's shortest round-trip formatting, so they read back bit for bit
-/// (NaN payloads aside).
+/// (NaN payloads aside). Parameters have no value here and are written as
+/// NaN: use [`write_vm_with_params`] for a shape with parameters.
 pub fn write_vm(tape: &SsaTape) -> String {
+    write_vm_with_params(tape, &[], &[])
+}
+
+/// [`write_vm`] for a tape with parameters: the `.vm` format has none, so
+/// parameter k is bound to `values[k]`, a `const` line with a comment that
+/// names it (`_3 const 0.5 # param r in [0, 1]`).
+///
+/// ```
+/// use tapir::Shape;
+/// use tapir::lang::{parse_vm, write_vm_with_params};
+///
+/// let s = Shape::from_expr("param r = 0.5 in [0, 1];\nx - r").unwrap();
+/// let text = write_vm_with_params(s.ssa_tape(), s.params(), &[0.25]);
+/// assert!(text.contains("const 0.25 # param r in [0, 1]"), "{text}");
+/// let (g, out) = parse_vm(&text).unwrap();
+/// assert_eq!(g.eval(out, [1.0, 0.0, 0.0]), 0.75);
+/// ```
+pub fn write_vm_with_params(tape: &SsaTape, params: &[Param], values: &[f32]) -> String {
     let mut out = String::from("# written by tapir\n");
     let mut alias: HashMap<u32, String> = HashMap::new();
     let mut consts: HashMap<u32, String> = HashMap::new();
@@ -206,6 +225,17 @@ pub fn write_vm(tape: &SsaTape) -> String {
                 let a = name(&alias, op.a);
                 alias.insert(op.out, a);
                 continue;
+            }
+            Op::Input if op.imm >= 3 => {
+                let k = op.imm as usize - 3;
+                let value = values.get(k).copied().unwrap_or(f32::NAN);
+                match params.get(k) {
+                    Some(p) => format!(
+                        "{me} const {value} # param {} in [{}, {}]",
+                        p.name, p.lo, p.hi
+                    ),
+                    None => format!("{me} const {value} # parameter {k}"),
+                }
             }
             Op::Input => {
                 let var = match op.imm {

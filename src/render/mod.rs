@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 
 use crate::error::Error;
+use crate::shape::Shape;
 use crate::interp::Dispatch;
 
 /// The most threads a render may ask for.
@@ -61,6 +62,25 @@ pub struct EvalOptions {
     pub progress: Option<Arc<(AtomicUsize, AtomicUsize)>>,
     /// When set, the render adds up the work it did here.
     pub stats: Option<Arc<RenderStats>>,
+    /// Parameter values by name, over the shape's current ones (see
+    /// [`crate::Shape::params`]): changing them needs no new tape. Every
+    /// grid evaluator resolves them with [`EvalOptions::param_values`]; an
+    /// unknown name or a value outside its range is [`Error::Param`].
+    ///
+    /// ```
+    /// use tapir::Shape;
+    /// use tapir::render::{EvalOptions, Grid2};
+    ///
+    /// let disc = Shape::from_expr("param r = 0.25 in [0, 1];\ncircle(r)").unwrap();
+    /// let grid = Grid2::square(64);
+    /// let inside = |opts: &EvalOptions| {
+    ///     disc.render_mask(&grid, opts).unwrap().iter().filter(|&&b| b).count()
+    /// };
+    /// let small = inside(&EvalOptions::default());
+    /// let big = inside(&EvalOptions { params: vec![("r".into(), 0.5)], ..EvalOptions::default() });
+    /// assert!((big as f64 / small as f64 - 4.0).abs() < 0.2); // four times the area
+    /// ```
+    pub params: Vec<(String, f32)>,
 }
 
 /// Work done by renders (see [`EvalOptions::stats`]): where the time goes.
@@ -111,11 +131,19 @@ impl Default for EvalOptions {
             cancel: None,
             progress: None,
             stats: None,
+            params: Vec::new(),
         }
     }
 }
 
 impl EvalOptions {
+    /// The parameter values a grid evaluation of `shape` uses: the shape's
+    /// current values with [`EvalOptions::params`] applied, checked. Every
+    /// renderer calls this once and hands the result to its workers.
+    pub fn param_values(&self, shape: &Shape) -> Result<Vec<f32>, Error> {
+        shape.resolve_params(&self.params)
+    }
+
     /// True once the cancel flag (if any) is set.
     pub fn cancelled(&self) -> bool {
         self.cancel

@@ -169,6 +169,7 @@ fn render(
     extra_per_pixel: usize,
 ) -> Result<Vec<f32>, Error> {
     opts.validate()?;
+    let params = opts.param_values(shape)?;
     // The tile-major buffer and the image: 4 bytes a pixel each.
     check_budget(grid, 8 + extra_per_pixel, opts)?;
     if grid.is_empty() {
@@ -202,13 +203,13 @@ fn render(
         {
             use rayon::prelude::*;
             tiled.par_chunks_mut(root * root).zip(&tiles).for_each_init(
-                || Worker::lease(opts),
+                || Worker::lease(opts, &params),
                 |w, (chunk, &t)| frame.root(w, t, chunk),
             );
         }
         #[cfg(not(feature = "parallel"))]
         {
-            let mut w = Worker::lease(opts);
+            let mut w = Worker::lease(opts, &params);
             for (chunk, &t) in tiled.chunks_mut(root * root).zip(&tiles) {
                 frame.root(&mut w, t, chunk);
             }

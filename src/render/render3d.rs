@@ -466,6 +466,7 @@ impl Shape {
     pub fn render3d(&self, frame: &Frame3d, opts: &EvalOptions) -> Result<Geometry, Error> {
         opts.validate()?;
         frame.validate()?;
+        let params = opts.param_values(self)?;
         let (width, height, depth) = (frame.width, frame.height, frame.depth);
         let grid = View::image_grid(width, height, depth);
         // Per pixel: a column while rendering (20 bytes), the depth and the
@@ -520,13 +521,13 @@ impl Shape {
             {
                 use rayon::prelude::*;
                 tiled.par_chunks_mut(r * r).zip(&roots).for_each_init(
-                    || Worker::lease(opts),
+                    || Worker::lease(opts, &params),
                     |w, (chunk, &t)| job.root(w, t, chunk),
                 );
             }
             #[cfg(not(feature = "parallel"))]
             {
-                let mut w = Worker::lease(opts);
+                let mut w = Worker::lease(opts, &params);
                 for (chunk, &t) in tiled.chunks_mut(r * r).zip(&roots) {
                     job.root(&mut w, t, chunk);
                 }

@@ -175,6 +175,7 @@ impl Shape {
     /// ```
     pub fn eval_voxels(&self, grid: &Grid3, opts: &EvalOptions) -> Result<Vec<f32>, Error> {
         opts.validate()?;
+        let params = opts.param_values(self)?;
         let [nx, ny, nz] = grid.dims();
         // The cell-major buffer and the result: 4 bytes a voxel each, plus
         // the coordinate arrays.
@@ -212,13 +213,13 @@ impl Shape {
             {
                 use rayon::prelude::*;
                 tiled.par_chunks_mut(r * r * r).zip(&roots).for_each_init(
-                    || Worker::lease(opts),
+                    || Worker::lease(opts, &params),
                     |w, (chunk, &p)| job.root(w, p, chunk),
                 );
             }
             #[cfg(not(feature = "parallel"))]
             {
-                let mut w = Worker::lease(opts);
+                let mut w = Worker::lease(opts, &params);
                 for (chunk, &p) in tiled.chunks_mut(r * r * r).zip(&roots) {
                     job.root(&mut w, p, chunk);
                 }

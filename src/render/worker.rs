@@ -107,13 +107,17 @@ impl Worker {
         }
     }
 
-    /// A worker for this thread, set up for one evaluation with `opts`: the
-    /// thread's idle worker if it has one (its buffers already grown), else a
-    /// new one. It returns to the thread when the lease is dropped.
-    pub fn lease(opts: &EvalOptions) -> Lease {
+    /// A worker for this thread, set up for one evaluation with `opts` and
+    /// the parameter values `params` (from [`EvalOptions::param_values`]):
+    /// the thread's idle worker if it has one (its buffers already grown),
+    /// else a new one. It returns to the thread when the lease is dropped.
+    pub fn lease(opts: &EvalOptions, params: &[f32]) -> Lease {
         let mut w = IDLE.with_borrow_mut(Vec::pop).unwrap_or_else(Worker::new);
         w.dispatch = opts.dispatch;
         w.prune = opts.prune;
+        w.interval.set_params(params);
+        w.slice.set_params(params);
+        w.grad.set_params(params);
         w.work = Work::default();
         Lease(Some(w))
     }

@@ -10,7 +10,9 @@ use super::SsaTape;
 use crate::graph::{Graph, NodeId, Var};
 use crate::ops::{MathOp, Op, Operands};
 
-/// The expression computed by `tape`, as a node of a new graph.
+/// The expression computed by `tape`, as a node of a new graph. Parameter
+/// inputs become `Var::Param` nodes without declarations (the tape does not
+/// keep names; see [`crate::Shape::to_graph`], which restores them).
 ///
 /// ```
 /// use tapir::Shape;
@@ -29,7 +31,7 @@ pub fn lift(tape: &SsaTape) -> (Graph, NodeId) {
         let imm = f32::from_bits(op.imm);
         let id = match op.op {
             Op::Output => return (g, get(&node, op.a)),
-            Op::Input => g.var(Var::ALL[op.imm as usize]),
+            Op::Input => g.var(Var::from_index(op.imm as usize)),
             Op::Const => g.constant(imm),
             Op::Copy => get(&node, op.a),
             other => match other.math() {

@@ -25,7 +25,8 @@ pub const REGISTER_COUNT: usize = 256;
 /// One register-tape instruction: 8 bytes.
 ///
 /// `imm` holds an `f32` (as bits) for constant and immediate forms, a spill
-/// slot for `Load`/`Store`, and the variable (0 = x, 1 = y, 2 = z) for `Input`.
+/// slot for `Load`/`Store`, and the input number for `Input` (0 = x, 1 = y,
+/// 2 = z, 3 + k = parameter k; see [`crate::graph::Var::index`]).
 ///
 /// The code byte holds the opcode in its low 6 bits and, in its high 2 bits,
 /// the *forwarding mode* set by [`RegTape::new`]: bit 6 when operand `a` is
@@ -78,7 +79,9 @@ impl Insn {
 ///
 /// Invariants, checked by [`RegTape::new`]:
 /// - it is not empty and its last instruction is `Output`;
-/// - `Input` instructions name variable 0, 1 or 2;
+/// - `Input` instructions name x, y, z (0, 1, 2) or a parameter below
+///   [`RegTape::param_count`] (3 + k), which is at most
+///   [`crate::graph::MAX_PARAMS`];
 /// - `Load`/`Store` slots are below [`RegTape::mem_slots`].
 ///
 /// Register indices are `u8` and the register file has 256 entries, so they
@@ -91,6 +94,7 @@ pub struct RegTape {
     insns: Vec<Insn>,
     mem_slots: usize,
     choice_count: usize,
+    param_count: usize,
     id: u64,
 }
 
@@ -114,6 +118,7 @@ impl Default for RegTape {
             insns: vec![Insn::new(Op::Output, 0, 0, 0, 0)],
             mem_slots: 0,
             choice_count: 0,
+            param_count: 0,
             id: next_tape_id(),
         }
     }
@@ -121,9 +126,11 @@ impl Default for RegTape {
 
 impl RegTape {
     /// Validates `insns` as a tape using `mem_slots` spill slots, and sets
-    /// each instruction's forwarding mode.
+    /// each instruction's forwarding mode. The tape reads as many
+    /// parameters as its highest `Input` names.
     pub fn new(mut insns: Vec<Insn>, mem_slots: usize) -> Result<Self, Error> {
         let mut choice_count = 0;
+        let mut param_count = 0;
         match insns.last() {
             Some(i) if i.op() == Op::Output => {}
             _ => {
@@ -137,10 +144,13 @@ impl RegTape {
         for (n, i) in insns.iter_mut().enumerate() {
             let op = i.op();
             let bad = match op {
-                Op::Input => i.imm > 2,
+                Op::Input => i.imm as usize >= 3 + crate::graph::MAX_PARAMS,
                 Op::Load | Op::Store => i.imm as usize >= mem_slots,
                 _ => false,
             };
+            if op == Op::Input && i.imm >= 3 {
+                param_count = param_count.max(i.imm as usize - 2);
+            }
             if bad {
                 return Err(Error::Tape(format!(
                     "instruction {n} ({op:?}) is out of range"
@@ -161,6 +171,7 @@ impl RegTape {
             insns,
             mem_slots,
             choice_count,
+            param_count,
             id: next_tape_id(),
         })
     }
@@ -194,6 +205,12 @@ impl RegTape {
     /// Number of choice instructions (`min`, `max`, `and`, `or` forms).
     pub fn choice_count(&self) -> usize {
         self.choice_count
+    }
+
+    /// Number of parameter values the tape may read: one past the highest
+    /// parameter its `Input` instructions name (0 if none).
+    pub fn param_count(&self) -> usize {
+        self.param_count
     }
 
     /// Highest register written or read, plus one.
