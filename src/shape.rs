@@ -249,7 +249,12 @@ impl Shape {
     pub fn substitute(&self, m: &nalgebra::Matrix4<f64>) -> Shape {
         let (mut g, root) = self.to_graph();
         let seen = g.substitute(root, m);
-        Shape::from_graph(&g, seen)
+        // The same parameters (declarations and current values).
+        Shape {
+            params: self.params.clone(),
+            values: self.values.clone(),
+            ..Shape::from_graph(&g, seen)
+        }
     }
 
     /// A shape equal to this one everywhere in the box `x × y × z`, with the

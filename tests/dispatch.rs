@@ -63,6 +63,7 @@ fn slice_dispatch_matches_points() {
                 (xs.0[k], ys.0[k], zs.0[k]) = (v[k], v[16 + k], v[32 + k]);
             }
             let mut m = Machine::<Lanes<16>>::new();
+            m.set_params(shape.param_values());
             let results: Vec<_> = Dispatch::ALL
                 .iter()
                 .map(|&d| m.run(d, shape.reg_tape(), [xs, ys, zs], &mut []))
@@ -100,6 +101,7 @@ fn interval_dispatch_agrees() {
             let shape = Shape::from_graph_with_register_limit(&g, root, 3);
             let iv = b.map(|(lo, w): (f32, f32)| Interval::new(lo, lo + w));
             let mut m = Machine::<Interval>::new();
+            m.set_params(shape.param_values());
             let mut outs = vec![];
             for d in Dispatch::ALL {
                 let mut ch = vec![Choice::Both; shape.reg_tape().choice_count()];
@@ -126,6 +128,7 @@ fn grad_dispatch_agrees() {
             let (g, root) = r.build();
             let shape = Shape::from_graph_with_register_limit(&g, root, 3);
             let mut m = Machine::<Grad>::new();
+            m.set_params(shape.param_values());
             for p in &pts {
                 let vars = [Grad::var(p[0], 0), Grad::var(p[1], 1), Grad::var(p[2], 2)];
                 let outs: Vec<Grad> = Dispatch::ALL
@@ -143,6 +146,7 @@ fn grad_dispatch_agrees() {
             let lanes = |axis: usize| Lanes(std::array::from_fn(|k| pts[k % pts.len()][axis]));
             let vars = [0, 1, 2].map(|a| GradSlice::var(lanes(a), a));
             let mut sm = Machine::<GradSlice>::new();
+            sm.set_params(shape.param_values());
             for d in Dispatch::ALL {
                 let out = sm.run(d, shape.reg_tape(), vars, &mut []);
                 for k in 0..GRAD_LANES {

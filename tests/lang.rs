@@ -875,6 +875,173 @@ fn deep_lists_and_folds() {
     assert_eq!(val(&src), 10_000.0);
 }
 
+// ---------------------------------------------------------------- parameters
+
+#[test]
+fn params_are_inputs() {
+    let src = "param r = 0.5 in [0.1, 2];\nparam k = pi / 4 in [0, pi];\nx * cos(k) - r";
+    let (g, root) = parse_expr(src).unwrap();
+    let p = g.params();
+    assert_eq!(p.len(), 2);
+    assert_eq!(
+        (p[0].name.as_str(), p[0].default, p[0].lo, p[0].hi),
+        ("r", 0.5, 0.1, 2.0)
+    );
+    assert_eq!(p[1].default, std::f32::consts::PI / 4.0);
+    assert_eq!(p[1].hi, std::f32::consts::PI);
+    // Never folded: the tape reads both (inputs 3 and 4) and computes cos(k).
+    let shape = Shape::from_graph(&g, root);
+    let inputs: Vec<u32> = shape
+        .reg_tape()
+        .insns()
+        .iter()
+        .filter(|i| i.op() == tapir::ops::Op::Input)
+        .map(|i| i.imm)
+        .collect();
+    assert!(inputs.contains(&3) && inputs.contains(&4), "{inputs:?}");
+    assert_eq!(shape.reg_tape().param_count(), 2);
+    assert!(
+        shape.len() >= 6,
+        "cos(k) is computed at run time: {} insns",
+        shape.len()
+    );
+    assert_eq!(
+        at(src, 2.0, 0.0, 0.0),
+        2.0 * (std::f32::consts::PI / 4.0).cos() - 0.5
+    );
+    assert_eq!(g.eval_with(root, [2.0, 0.0, 0.0], &[1.0, 0.0]), 1.0);
+    // Visible to later lets and functions; a later let shadows.
+    assert_eq!(
+        val("param a = 2 in [0, 3];\nlet b = a * 10;\nfn f() = a + b;\nf()"),
+        22.0
+    );
+    assert_eq!(val("param a = 2 in [0, 3];\nlet a = 7;\na"), 7.0);
+    // A parameter unused by the shape is still declared.
+    let (g, _) = parse_expr("param unused = 1 in [0, 1];\nx").unwrap();
+    assert_eq!(g.params().len(), 1);
+}
+
+#[test]
+fn param_errors() {
+    assert_err(
+        "param r = x in [0, 1];\nx",
+        1,
+        11,
+        "the default of `r` must be a finite constant number",
+    );
+    assert_err(
+        "param r = 2 in [0, 1];\nx",
+        1,
+        11,
+        "the default 2 of `r` is outside its range [0, 1]",
+    );
+    assert_err(
+        "param r = 0.5 in 1;\nx",
+        1,
+        18,
+        "the range of `r` must be `[lo, hi]`",
+    );
+    assert_err("param r = 0.5 in [1, 0];\nx", 1, 18, "lo <= hi");
+    assert_err(
+        "param r = 0.5 in [0, 1, 2];\nx",
+        1,
+        18,
+        "the range of `r` must be",
+    );
+    assert_err("param r = 0.5 in [0, inf];\nx", 1, 18, "finite");
+    assert_err(
+        "param r = 0.5 [0, 1];\nx",
+        1,
+        15,
+        "expected `in` and the parameter's range",
+    );
+    assert_err(
+        "param r 0.5 in [0, 1];\nx",
+        1,
+        9,
+        "expected `=` after the parameter's name",
+    );
+    assert_err(
+        "param 1 = 0.5 in [0, 1];\nx",
+        1,
+        7,
+        "expected a parameter name",
+    );
+    assert_err(
+        "param z = 0.5 in [0, 1];\nx",
+        1,
+        7,
+        "`z` is an input variable",
+    );
+    assert_err(
+        "param r = 0.5 in [0, 1]\nx",
+        1,
+        24,
+        "expected `;` after the declaration of `r`",
+    );
+    assert_err(
+        "param r = 0.5 in [0, 1];\nparam r = 0.7 in [0, 1];\nx",
+        2,
+        7,
+        "parameter `r` is already declared on line 1",
+    );
+    assert_err(
+        "param a = 1 in [0, 2];\nparam b = a in [0, 2];\nx",
+        2,
+        11,
+        "the default of `b` must be a finite constant number (it cannot depend on x, y, z or parameters)",
+    );
+    // Where a constant is needed, a parameter does not do.
+    assert_err(
+        "param n = 2 in [1, 4];\nx ^ n",
+        2,
+        5,
+        "depends on x, y, z or a parameter",
+    );
+    assert_err(
+        "param n = 1 in [0, 1];\n[x, y][n]",
+        2,
+        7,
+        "depends on x, y, z or a parameter",
+    );
+    assert_err(
+        "param n = 3 in [1, 9];\nfold s = 0 for i in 0 .. n: s + x",
+        2,
+        26,
+        "the end of the range of `fold` must be a constant integer, but this depends on x, y, z or a parameter",
+    );
+    // Only at the top level of the program.
+    assert_err(
+        "fn f() { param r = 1 in [0, 1]; r }\nx",
+        1,
+        10,
+        "expected an expression, found keyword `param`",
+    );
+}
+
+#[test]
+fn params_print_and_read_back() {
+    let src = "param r = 0.25 in [0, 1];\nparam v1 = -3 in [-4, 4];\nlet s = circle(r) + v1 * 0;\nsmooth_union(s, translate(box2(r, r), 0.5, 0), 0.1)";
+    let (g, root) = parse_expr(src).unwrap();
+    let text = write_expr(&g, root);
+    assert!(text.contains("param r = 0.25 in [0, 1];"), "{text}");
+    assert!(text.contains("param v1 = -3 in [-4, 4];"), "{text}");
+    // The printer's lets do not take the name of the parameter `v1`.
+    assert!(!text.contains("let v1 ="), "{text}");
+    let (g2, root2) =
+        parse_expr(&text).unwrap_or_else(|e| panic!("{}\n{text}", e.render("printed")));
+    assert_eq!(g2.params(), g.params());
+    for p in points(200, 11) {
+        for values in [[0.25, -3.0], [0.7, 2.5]] {
+            assert!(same(
+                g.eval_with(root, p, &values),
+                g2.eval_with(root2, p, &values)
+            ));
+        }
+    }
+    assert_eq!(write_expr(&g2, root2), text);
+}
+
 // ---------------------------------------------------------------- depth
 
 #[test]

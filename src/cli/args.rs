@@ -265,7 +265,10 @@ mod tests {
     #[test]
     fn settings() {
         assert_eq!(parse_setting("r=0.5"), Ok(("r".to_string(), 0.5)));
-        assert_eq!(parse_setting(" teeth = -3 "), Ok(("teeth".to_string(), -3.0)));
+        assert_eq!(
+            parse_setting(" teeth = -3 "),
+            Ok(("teeth".to_string(), -3.0))
+        );
         assert!(parse_setting("r").unwrap_err().contains("NAME=VALUE"));
         assert!(parse_setting("2r=1").unwrap_err().contains("`2r`"));
         assert!(parse_setting("=1").is_err());

@@ -702,6 +702,8 @@ struct Parser<'c, 's> {
     lex: Lexer<'s>,
     tok: Token,
     prev_end: usize,
+    /// The kind of the token before `tok`.
+    prev_tok: Tok,
     scope: FnScope<'s>,
 }
 
@@ -716,12 +718,14 @@ impl<'c, 's> Parser<'c, 's> {
             lex,
             tok,
             prev_end: 0,
+            prev_tok: Tok::Eof,
             scope: FnScope::top(),
         })
     }
 
     fn bump(&mut self) -> Result<(), Fail> {
         self.prev_end = self.tok.end;
+        self.prev_tok = self.tok.tok;
         self.tok = self.lex.next_token()?;
         Ok(())
     }
@@ -884,10 +888,7 @@ impl<'c, 's> Parser<'c, 's> {
             ));
         }
         if self.c.graph.params().len() >= MAX_PARAMS {
-            return Err(self.fail(
-                pos,
-                format!("too many parameters (at most {MAX_PARAMS})"),
-            ));
+            return Err(self.fail(pos, format!("too many parameters (at most {MAX_PARAMS})")));
         }
         self.expect(Tok::Eq, "`=` after the parameter's name")?;
         let default_pos = self.tok.start;
@@ -1132,7 +1133,8 @@ impl<'c, 's> Parser<'c, 's> {
                 Tok::Star => Some(Pending::Bin(BinaryOp::Mul, t.start)),
                 Tok::Slash => Some(Pending::Bin(BinaryOp::Div, t.start)),
                 Tok::Caret => None,
-                Tok::LBracket => {
+                // A number cannot be indexed: `0.5 [0, 1]` is a missing word.
+                Tok::LBracket if !matches!(self.prev_tok, Tok::Num(_)) => {
                     // Indexing binds tighter than any operator.
                     ops.push(Pending::Index(t.start));
                     self.bump()?;

@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 
 use crate::error::Error;
-use crate::shape::Shape;
 use crate::interp::Dispatch;
+use crate::shape::Shape;
 
 /// The most threads a render may ask for.
 pub const MAX_THREADS: usize = 1024;

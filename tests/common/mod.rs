@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 mod recipe;
 
-use tapir::graph::{Graph, NodeId, Var};
+use tapir::graph::{Graph, NodeId, Param, Var};
 use tapir::ops::{BinaryOp, UnaryOp};
 
 /// Runs `test` on `cases` inputs drawn from `strategy`, with a fixed seed so
@@ -53,21 +53,27 @@ pub fn special_f32() -> impl Strategy<Value = f32> {
     ]
 }
 
-/// A recipe for a random expression: each step makes a node from earlier ones.
+/// A recipe for a random expression: each step makes a node from earlier ones,
+/// which start with x, y, z and the parameters.
 #[derive(Clone, Debug)]
 pub struct Recipe {
     pub steps: Vec<(u8, u16, u16, f32)>,
+    /// The defaults of the parameters (`p0`, `p1`, ... in `[d - 1, d + 1]`).
+    pub params: Vec<f32>,
 }
 
-/// Random recipes of up to `max_len` steps.
+/// Random recipes of up to `max_len` steps, with up to two parameters.
 pub fn recipe(max_len: usize, constants: bool) -> impl Strategy<Value = Recipe> {
     let c = if constants {
         special_f32().boxed()
     } else {
         (-3.0f32..3.0).boxed()
     };
-    prop::collection::vec((any::<u8>(), any::<u16>(), any::<u16>(), c), 1..max_len)
-        .prop_map(|steps| Recipe { steps })
+    (
+        prop::collection::vec((any::<u8>(), any::<u16>(), any::<u16>(), c), 1..max_len),
+        prop::collection::vec(-2.5f32..2.5, 0..3),
+    )
+        .prop_map(|(steps, params)| Recipe { steps, params })
 }
 
 impl Recipe {
@@ -75,6 +81,14 @@ impl Recipe {
     pub fn build(&self) -> (Graph, NodeId) {
         let mut g = Graph::new();
         let mut nodes = vec![g.var(Var::X), g.var(Var::Y), g.var(Var::Z)];
+        for (k, &d) in self.params.iter().enumerate() {
+            nodes.push(g.param(Param {
+                name: format!("p{k}"),
+                default: d,
+                lo: d - 1.0,
+                hi: d + 1.0,
+            }));
+        }
         for &(kind, a, b, c) in &self.steps {
             let (a, b) = (usize::from(a), usize::from(b));
             recipe::step(
