@@ -386,6 +386,141 @@ fn bad_inputs_fail_cleanly() {
 }
 
 #[test]
+fn parameters_on_the_command_line() {
+    let s = Scratch::new("params");
+    let src = "# a disc with a parameter\nparam r = 0.25 in [0.1, 0.9];\nparam unused = 2 in [1, 3];\nsqrt(x*x + y*y) - r\n";
+    let input = s.write("disc.expr", src);
+    // Rendering with --set: the same picture as the constant written in.
+    let out = s.path("p.png");
+    let o = run(&[
+        "render",
+        p(&input),
+        "-o",
+        p(&out),
+        "--size",
+        "64",
+        "--set",
+        "r=0.5",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let konst = s.write("k.expr", "sqrt(x*x + y*y) - 0.5\n");
+    let kout = s.path("k.png");
+    assert!(
+        run(&["render", p(&konst), "-o", p(&kout), "--size", "64"])
+            .status
+            .success()
+    );
+    let (set_pixels, _) = black_pixels(&out);
+    assert_eq!(set_pixels, black_pixels(&kout).0);
+    // The default is a quarter of the area; the last --set of a name wins.
+    let o = run(&[
+        "render",
+        p(&input),
+        "-o",
+        p(&out),
+        "--size",
+        "64",
+        "--set",
+        "r=0.5",
+        "--set",
+        "r=0.25",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (default_pixels, _) = black_pixels(&out);
+    let ratio = set_pixels as f64 / default_pixels as f64;
+    assert!(
+        (ratio - 4.0).abs() < 0.25,
+        "{set_pixels} vs {default_pixels}"
+    );
+    // In 3D too.
+    let o = run(&[
+        "render3d",
+        p(&input),
+        "-o",
+        p(&s.path("3d.png")),
+        "--size",
+        "32",
+        "--set",
+        "r=0.4",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Bad values: exit 2 with the range, or the known names; nothing written.
+    let bad = s.path("bad.png");
+    for (set, needle) in [
+        (
+            "r=0.95",
+            "r = 0.95 is outside the range of parameter `r`: [0.1, 0.9]",
+        ),
+        ("radius=0.5", "unknown parameter `radius`"),
+        ("R=0.5", "did you mean `r`? (the parameters are: r, unused)"),
+        ("r", "NAME=VALUE"),
+        ("r=big", "`big`"),
+    ] {
+        for (cmd, out) in [
+            ("render", &bad),
+            ("render3d", &bad),
+            ("export", &s.path("bad.vm")),
+        ] {
+            let o = run(&[cmd, p(&input), "-o", p(out), "--set", set]);
+            assert_fails(&o, 2);
+            assert!(
+                stderr(&o).contains(needle),
+                "{cmd} --set {set}: {}",
+                stderr(&o)
+            );
+        }
+    }
+    assert!(!bad.exists() && !s.path("bad.vm").exists());
+    // info lists the parameters.
+    let out = stdout(&run(&["info", p(&input)]));
+    assert!(
+        out.contains("parameters:     2\n  r = 0.25 in [0.1, 0.9]\n  unused = 2 in [1, 3]\n"),
+        "{out}"
+    );
+    // .vm export binds each parameter to its value, named in a comment, and
+    // reads back as the shape at that value.
+    let vm = s.path("d.vm");
+    let o = run(&["export", p(&input), "-o", p(&vm), "--set", "r=0.5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&vm).unwrap();
+    assert!(
+        text.contains(" const 0.5 # param r in [0.1, 0.9]"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("unused"),
+        "only parameters the shape reads: {text}"
+    );
+    let back = Shape::from_vm(&text).unwrap();
+    assert_eq!(back.eval_point(0.5, 0.0, 0.0), 0.0);
+    // .expr export keeps them, with the --set values as defaults.
+    let o = run(&["export", p(&input), "--to", "expr", "--set", "r=0.3"]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("param r = 0.3 in [0.1, 0.9];")
+            && text.contains("param unused = 2 in [1, 3];"),
+        "{text}"
+    );
+    // A shape without parameters refuses --set.
+    let plain = s.write("c.expr", CIRCLE);
+    let o = run(&["render", p(&plain), "-o", p(&bad), "--set", "r=1"]);
+    assert_fails(&o, 2);
+    assert!(
+        stderr(&o).contains("this shape has no parameters"),
+        "{}",
+        stderr(&o)
+    );
+    // Every command that takes --set documents it.
+    for cmd in ["render", "render3d", "export"] {
+        let help = stdout(&run(&[cmd, "--help"]));
+        assert!(
+            help.contains("--set <NAME=VALUE>") && help.contains("Example: --set r=0.3"),
+            "{cmd}: {help}"
+        );
+    }
+}
+
+#[test]
 fn vm_is_recognised_without_extension() {
     let s = Scratch::new("sniff");
     let vm = "# a disc\n_0 var-x\n_1 square _0\n_2 var-y\n_3 square _2\n_4 add _1 _3\n_5 sqrt _4\n_6 const 0.5\n_7 sub _5 _6\n";

@@ -47,12 +47,15 @@ struct Input {
     axes: [Axis; 3],
     samples: Vec<[u8; 3]>,
     steps: Vec<(u8, u8, u8, u8, f32)>,
+    /// Parameter defaults (at most 3 are used).
+    params: Vec<f32>,
 }
 
 fuzz_target!(|input: Input| {
     let steps = &input.steps[..input.steps.len().min(MAX_STEPS)];
     let samples = &input.samples[..input.samples.len().min(16)];
-    let (g, root) = build(steps);
+    let params = &input.params[..input.params.len().min(3)];
+    let (g, root) = build(steps, params);
     let region = Region::new(input.axes.each_ref().map(Axis::ends), samples);
     check(&g, root, 2 + usize::from(input.limit) % 255, &region);
     check_render(

@@ -24,7 +24,7 @@ mod recipe;
 
 use tapir::Shape;
 use tapir::eval::{Choice, Grad, Interval, Lanes};
-use tapir::graph::{Graph, NodeId, Var};
+use tapir::graph::{Graph, NodeId, Param, Var};
 use tapir::interp::{Dispatch, Machine};
 use tapir::render::{Bounds2, EvalOptions, Grid2};
 use tapir::tape::simplify::Simplifier;
@@ -108,10 +108,20 @@ impl Region {
 /// Builds a graph from a recipe: each step `(kind, a, b, mode, c)` makes one
 /// node from the last few (`a` and `b` pick operands, `kind` the operation;
 /// constants are `c` itself or, depending on `mode`, one of [`SPECIAL`]).
-/// The last node made is the root.
-pub fn build(steps: &[(u8, u8, u8, u8, f32)]) -> (Graph, NodeId) {
+/// The nodes start with x, y, z and a parameter per entry of `params` (its
+/// default; non-finite ones are skipped). The last node made is the root.
+pub fn build(steps: &[(u8, u8, u8, u8, f32)], params: &[f32]) -> (Graph, NodeId) {
     let mut g = Graph::new();
     let mut nodes = vec![g.var(Var::X), g.var(Var::Y), g.var(Var::Z)];
+    for &d in params.iter().filter(|d| d.is_finite()) {
+        let name = format!("p{}", g.params().len());
+        nodes.push(g.param(Param {
+            name,
+            default: d,
+            lo: d,
+            hi: d,
+        }));
+    }
     for &(kind, a, b, mode, c) in steps {
         let c = if mode % 4 == 0 {
             c
@@ -156,7 +166,7 @@ fn check_shape(shape: &Shape, limit: usize, region: &Region, want: &[f32]) -> Ou
     // register file (`Shape::simplify`).
     let mut pruned = Tape::default();
     Simplifier::with_register_limit(limit).simplify(shape.tape(), &outcome.choices, &mut pruned);
-    let pruned = Shape::from_tape(pruned);
+    let pruned = Shape::from_tape_with_params(pruned, shape.params().to_vec());
     assert!(
         pruned.ssa_tape().len() <= shape.ssa_tape().len(),
         "pruning grew the tape: {} > {}",
@@ -183,6 +193,7 @@ fn check_values(shape: &Shape, region: &Region, want: &[f32], what: &str) {
         }
     }
     let mut slices = Machine::<Lanes<N>>::new();
+    slices.set_params(shape.param_values());
     for (chunk, wants) in region.points.chunks(N).zip(want.chunks(N)) {
         let lane = |k: usize| chunk[k.min(chunk.len() - 1)];
         let vars: [Lanes<N>; 3] =
@@ -200,6 +211,7 @@ fn check_values(shape: &Shape, region: &Region, want: &[f32], what: &str) {
         }
     }
     let mut grads = Machine::<Grad>::new();
+    grads.set_params(shape.param_values());
     for (p, &w) in region.points.iter().zip(want) {
         let vars = [Grad::var(p[0], 0), Grad::var(p[1], 1), Grad::var(p[2], 2)];
         let outs = Dispatch::ALL.map(|d| grads.run(d, shape.reg_tape(), vars, &mut []));
@@ -222,6 +234,7 @@ fn check_values(shape: &Shape, region: &Region, want: &[f32], what: &str) {
 /// identical for every dispatch; returns them.
 fn check_intervals(shape: &Shape, region: &Region, want: &[f32], what: &str) -> Outcome {
     let mut m = Machine::<Interval>::new();
+    m.set_params(shape.param_values());
     let tape = shape.reg_tape();
     let outs: Vec<Outcome> = Dispatch::ALL
         .iter()
