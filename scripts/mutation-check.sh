@@ -35,11 +35,18 @@ export TAPIR_SKIP_WEB=${TAPIR_SKIP_WEB:-1}
 mutations=(
   "interval-add|src/eval/interval.rs|s/Self::checked(self.lo + b.lo, self.hi + b.hi)/Self::checked(self.lo + b.lo, self.hi + b.lo)/|interval add: upper bound from the wrong end"
   "point-min|src/eval/point.rs|s/let v = if self < b { self } else { b };/let v = if self <= b { self } else { b };/|point min: which zero min(-0, +0) returns"
-  "tail-call-subimm|src/interp/tail_call.rs|s/exec::step::<V>(const { Op::ALL\[OP as usize\] }/exec::step::<V>(const { if OP == Op::SubImm as u8 { Op::AddImm } else { Op::ALL[OP as usize] } }/|tail-call dispatch only: SubImm runs as AddImm"
+  "tail-call-subimm|src/interp/tail_call.rs|s/exec::step::<V>(CODE, \*ip,/exec::step::<V>(if CODE \& 63 == Op::SubImm as u8 { (CODE \& 192) + Op::AddImm as u8 } else { CODE }, *ip,/|tail-call dispatch only: SubImm runs as AddImm"
   "regalloc-evict|src/tape/regalloc.rs|s/self.reg_of\[w\] = NO_REG;//|register allocator: an evicted value still thinks it is in its register"
-  "simplify-left|src/tape/simplify.rs|s/Choice::Left => Some(op.a),/Choice::Left => Some(op.b),/|pruning: a Left choice keeps the right operand"
+  "simplify-left|src/tape/simplify.rs|s/Choice::Left => op.a,/Choice::Left => op.b,/|pruning: a Left choice keeps the right operand"
   "slice-max|src/eval/slice.rs|s/nan_where_nan(a, a.simd_gt(b).select(a, b))/nan_where_nan(a, a.simd_ge(b).select(a, b))/|slice max: which zero max(+0, -0) returns"
-  "grad-mul|src/eval/grad.rs|s/Grad::chain2(self, b, self.v \* b.v, b.v, self.v)/Grad::chain2(self, b, self.v * b.v, b.v, b.v)/|gradient of a product"
+  "grad-mul|src/eval/grad.rs|s/Dual::chain2(self, b, self.v.mul(b.v), b.v, self.v)/Dual::chain2(self, b, self.v.mul(b.v), b.v, b.v)/|gradient of a product"
+  "param-input|src/interp/exec.rs|s/\*(\*ctx).params.add(k - 3)/*(*ctx).params/|parameters: every parameter reads the first one's value"
+  "param-range|src/shape.rs|s/if !(p.lo..=p.hi).contains(value)/if !(p.lo..=p.hi + 1.0).contains(value)/|parameters: values above the range are accepted"
+  "fold-step|src/lang/expr.rs|s/let next = graph.const_value(i).ok_or_else(internal)? + 1.0;/let next = graph.const_value(i).ok_or_else(internal)? + 2.0;/|language: a fold skips every other round"
+  "list-index|src/lang/expr.rs|s/usize::try_from(i).ok()/usize::try_from(i \/ 2).ok()/|language: l[i] picks element i \/ 2"
+  "std-cone|shapes/std/shapes3d.expr|s/let outward = 2 \* h \* (q - r1)/let outward = h * (q - r1)/|library: the cone's inside test uses the wrong side line"
+  "std-ellipse|shapes/std/shapes2d.expr|s/for i in 0 .. 6: _ellipse_step/for i in 0 .. 2: _ellipse_step/|library: the ellipse iterates too few times to be exact"
+  "std-chamfer|shapes/std/booleans.expr|s/fn chamfer_union(a, b, r) = min(a, b, (a + b - r) \* 0.5);/fn chamfer_union(a, b, r) = min(a, b, (a + b - r) * 0.7071);/|library: the chamfer is steeper than a distance allows"
 )
 
 echo "copying $repo to $scratch/main"
