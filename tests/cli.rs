@@ -392,41 +392,18 @@ fn parameters_on_the_command_line() {
     let input = s.write("disc.expr", src);
     // Rendering with --set: the same picture as the constant written in.
     let out = s.path("p.png");
-    let o = run(&[
-        "render",
-        p(&input),
-        "-o",
-        p(&out),
-        "--size",
-        "64",
-        "--set",
-        "r=0.5",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let black = |input: &Path, set: &[&str]| -> usize {
+        let mut args = vec!["render", p(input), "-o", p(&out), "--size", "64"];
+        args.extend(set);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        black_pixels(&out).0
+    };
     let konst = s.write("k.expr", "sqrt(x*x + y*y) - 0.5\n");
-    let kout = s.path("k.png");
-    assert!(
-        run(&["render", p(&konst), "-o", p(&kout), "--size", "64"])
-            .status
-            .success()
-    );
-    let (set_pixels, _) = black_pixels(&out);
-    assert_eq!(set_pixels, black_pixels(&kout).0);
+    let set_pixels = black(&input, &["--set", "r=0.5"]);
+    assert_eq!(set_pixels, black(&konst, &[]));
     // The default is a quarter of the area; the last --set of a name wins.
-    let o = run(&[
-        "render",
-        p(&input),
-        "-o",
-        p(&out),
-        "--size",
-        "64",
-        "--set",
-        "r=0.5",
-        "--set",
-        "r=0.25",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let (default_pixels, _) = black_pixels(&out);
+    let default_pixels = black(&input, &["--set", "r=0.5", "--set", "r=0.25"]);
     let ratio = set_pixels as f64 / default_pixels as f64;
     assert!(
         (ratio - 4.0).abs() < 0.25,

@@ -1,6 +1,9 @@
 //! Tests of the front ends: the `.expr` language and its standard library,
 //! the `.vm` reader and writer, and the `.expr` printer.
 
+mod common;
+
+use common::Rng;
 use tapir::Shape;
 use tapir::eval::Interval;
 use tapir::graph::{Graph, NodeId, Var};
@@ -56,24 +59,6 @@ fn assert_err(src: &str, line: usize, col: usize, needle: &str) {
         m.contains(needle),
         "{src:?}: message {m:?} lacks {needle:?}"
     );
-}
-
-/// A small deterministic PRNG (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn float(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * ((self.next() >> 40) as f32 / (1u64 << 24) as f32)
-    }
 }
 
 /// Sample points in [-1.5, 1.5]³, with a few special ones.
@@ -670,191 +655,195 @@ fn folds() {
 
 #[test]
 fn list_and_fold_errors() {
-    assert_err(
-        "[1, 2] + 1",
-        1,
-        8,
-        "the left operand of `add` must be a number, but it is a list of 2 values",
-    );
-    assert_err(
-        "sin([1])",
-        1,
-        1,
-        "the operand of `sin` must be a number, but it is a list of 1 value",
-    );
-    assert_err(
-        "let p = [1, 2];\np[2]",
-        2,
-        2,
-        "index 2 is out of range for a list of 2 values",
-    );
-    assert_err("[1][-1]", 1, 4, "index -1 is out of range");
-    assert_err(
-        "[1][0.5]",
-        1,
-        4,
-        "a list index must be an integer, but it is 0.5",
-    );
-    assert_err(
-        "[1][x]",
-        1,
-        4,
-        "a list index must be a constant integer, but this depends on x",
-    );
-    assert_err("x[0]", 1, 2, "only a list can be indexed");
-    assert_err("len(x)", 1, 1, "`len` needs a list");
-    assert_err(
-        "len([1], [2])",
-        1,
-        1,
-        "`len` takes 1 argument, but 2 were given",
-    );
-    assert_err(
-        "[x, y]",
-        1,
-        1,
-        "the shape must be a number, but it is a list of 2 values",
-    );
-    assert_err(
-        "min([1], 2)",
-        1,
-        1,
-        "every argument of `min` must be a number",
-    );
-    assert_err(
-        "remap([1], x, y, z)",
-        1,
-        1,
-        "the shape of `remap` must be a number",
-    );
-    assert_err(
-        "[1, 2",
-        1,
-        6,
-        "expected `,` or `]` in the list started at 1:1, found end of input",
-    );
-    assert_err(
-        "[1, 2)",
-        1,
-        6,
-        "expected `,` or `]` in the list started at 1:1, found `)`",
-    );
-    assert_err(
-        "(1, 2]",
-        1,
-        3,
-        "expected `)` to close the `(` at 1:1, found `,`",
-    );
-    assert_err(
-        "1, 2",
-        1,
-        2,
-        "unexpected `,` outside of a function call or list",
-    );
-    assert_err("x]", 1, 2, "unmatched `]`");
-    assert_err("[1][0", 1, 6, "expected `]` to close the index `[` at 1:4");
-    assert_err("x .. y", 1, 3, "unexpected `..` outside of a `fold`");
-    assert_err("x : y", 1, 3, "unexpected `:` outside of a `fold`");
-    assert_err(
-        "fold 1 = 0 for i in 0..2: i",
-        1,
-        6,
-        "expected a name for the accumulator after `fold`",
-    );
-    assert_err(
-        "fold x = 0 for i in 0..2: i",
-        1,
-        6,
-        "`x` is an input variable",
-    );
-    assert_err(
-        "fold a 0 for i in 0..2: a",
-        1,
-        8,
-        "expected `=` after the accumulator's name",
-    );
-    assert_err(
-        "fold a = 0 in 0..3: a",
-        1,
-        12,
-        "expected `for` after the initial value of the `fold` at 1:1",
-    );
-    assert_err(
-        "fold a = 0 for 3 in 0..3: a",
-        1,
-        16,
-        "expected a loop variable after `for`",
-    );
-    assert_err(
-        "fold a = 0 for a in 0..3: a",
-        1,
-        16,
-        "the loop variable `a` has the name of the accumulator",
-    );
-    assert_err(
-        "fold a = 0 for i of 0..3: a",
-        1,
-        18,
-        "expected `in` after the loop variable",
-    );
-    assert_err(
-        "fold a = 0 for i in 0, 3: a",
-        1,
-        22,
-        "expected `..` in the range of the `fold` at 1:1",
-    );
-    assert_err(
-        "fold a = 0 for i in 0 .. 3 a",
-        1,
-        28,
-        "expected `:` after the range of the `fold` at 1:1",
-    );
-    assert_err(
-        "fold a = 0 for i in 0 .. x: a",
-        1,
-        26,
-        "the end of the range of `fold` must be a constant integer",
-    );
-    assert_err(
-        "fold a = 0 for i in 0.5 .. 2: a",
-        1,
-        21,
-        "the start of the range of `fold` must be an integer, but it is 0.5",
-    );
-    assert_err(
-        "fold a = 0 for i in [1] .. 2: a",
-        1,
-        21,
-        "the start of the range of `fold` must be a number, but it is a list",
-    );
-    assert_err("fold a = 0 for i in 0 .. 1e9: a", 1, 26, "too large");
-    assert_err(
-        "fold a = 0 for i in 0 .. 3: b",
-        1,
-        29,
-        "unknown variable `b`",
-    );
-    // The loop's names are gone after its body.
-    assert_err(
-        "(fold a = 0 for i in 0 .. 3: a) + i",
-        1,
-        35,
-        "unknown variable `i`",
-    );
-    // Running too long is the usual "too large" error, not a hang.
-    assert_err(
-        "fold a = 0 for i in 0 .. 16000000: a + i",
-        1,
-        1,
-        "too large",
-    );
-    // A type error inside the standard library points at the call.
-    assert_err(
-        "let p = [1, 2];\ncircle(p)",
-        2,
-        1,
-        "inside this call of `circle`",
-    );
+    for (src, line, col, needle) in [
+        (
+            "[1, 2] + 1",
+            1,
+            8,
+            "the left operand of `add` must be a number, but it is a list of 2 values",
+        ),
+        (
+            "sin([1])",
+            1,
+            1,
+            "the operand of `sin` must be a number, but it is a list of 1 value",
+        ),
+        (
+            "let p = [1, 2];\np[2]",
+            2,
+            2,
+            "index 2 is out of range for a list of 2 values",
+        ),
+        ("[1][-1]", 1, 4, "index -1 is out of range"),
+        (
+            "[1][0.5]",
+            1,
+            4,
+            "a list index must be an integer, but it is 0.5",
+        ),
+        (
+            "[1][x]",
+            1,
+            4,
+            "a list index must be a constant integer, but this depends on x",
+        ),
+        ("x[0]", 1, 2, "only a list can be indexed"),
+        ("len(x)", 1, 1, "`len` needs a list"),
+        (
+            "len([1], [2])",
+            1,
+            1,
+            "`len` takes 1 argument, but 2 were given",
+        ),
+        (
+            "[x, y]",
+            1,
+            1,
+            "the shape must be a number, but it is a list of 2 values",
+        ),
+        (
+            "min([1], 2)",
+            1,
+            1,
+            "every argument of `min` must be a number",
+        ),
+        (
+            "remap([1], x, y, z)",
+            1,
+            1,
+            "the shape of `remap` must be a number",
+        ),
+        (
+            "[1, 2",
+            1,
+            6,
+            "expected `,` or `]` in the list started at 1:1, found end of input",
+        ),
+        (
+            "[1, 2)",
+            1,
+            6,
+            "expected `,` or `]` in the list started at 1:1, found `)`",
+        ),
+        (
+            "(1, 2]",
+            1,
+            3,
+            "expected `)` to close the `(` at 1:1, found `,`",
+        ),
+        (
+            "1, 2",
+            1,
+            2,
+            "unexpected `,` outside of a function call or list",
+        ),
+        ("x]", 1, 2, "unmatched `]`"),
+        ("[1][0", 1, 6, "expected `]` to close the index `[` at 1:4"),
+        ("x .. y", 1, 3, "unexpected `..` outside of a `fold`"),
+        ("x : y", 1, 3, "unexpected `:` outside of a `fold`"),
+        (
+            "fold 1 = 0 for i in 0..2: i",
+            1,
+            6,
+            "expected a name for the accumulator after `fold`",
+        ),
+        (
+            "fold x = 0 for i in 0..2: i",
+            1,
+            6,
+            "`x` is an input variable",
+        ),
+        (
+            "fold a 0 for i in 0..2: a",
+            1,
+            8,
+            "expected `=` after the accumulator's name",
+        ),
+        (
+            "fold a = 0 in 0..3: a",
+            1,
+            12,
+            "expected `for` after the initial value of the `fold` at 1:1",
+        ),
+        (
+            "fold a = 0 for 3 in 0..3: a",
+            1,
+            16,
+            "expected a loop variable after `for`",
+        ),
+        (
+            "fold a = 0 for a in 0..3: a",
+            1,
+            16,
+            "the loop variable `a` has the name of the accumulator",
+        ),
+        (
+            "fold a = 0 for i of 0..3: a",
+            1,
+            18,
+            "expected `in` after the loop variable",
+        ),
+        (
+            "fold a = 0 for i in 0, 3: a",
+            1,
+            22,
+            "expected `..` in the range of the `fold` at 1:1",
+        ),
+        (
+            "fold a = 0 for i in 0 .. 3 a",
+            1,
+            28,
+            "expected `:` after the range of the `fold` at 1:1",
+        ),
+        (
+            "fold a = 0 for i in 0 .. x: a",
+            1,
+            26,
+            "the end of the range of `fold` must be a constant integer",
+        ),
+        (
+            "fold a = 0 for i in 0.5 .. 2: a",
+            1,
+            21,
+            "the start of the range of `fold` must be an integer, but it is 0.5",
+        ),
+        (
+            "fold a = 0 for i in [1] .. 2: a",
+            1,
+            21,
+            "the start of the range of `fold` must be a number, but it is a list",
+        ),
+        ("fold a = 0 for i in 0 .. 1e9: a", 1, 26, "too large"),
+        (
+            "fold a = 0 for i in 0 .. 3: b",
+            1,
+            29,
+            "unknown variable `b`",
+        ),
+        // The loop's names are gone after its body.
+        (
+            "(fold a = 0 for i in 0 .. 3: a) + i",
+            1,
+            35,
+            "unknown variable `i`",
+        ),
+        // Running too long is the usual "too large" error, not a hang.
+        (
+            "fold a = 0 for i in 0 .. 16000000: a + i",
+            1,
+            1,
+            "too large",
+        ),
+        // A type error inside the standard library points at the call.
+        (
+            "let p = [1, 2];\ncircle(p)",
+            2,
+            1,
+            "inside this call of `circle`",
+        ),
+    ] {
+        assert_err(src, line, col, needle);
+    }
 }
 
 #[test]
@@ -923,100 +912,104 @@ fn params_are_inputs() {
 
 #[test]
 fn param_errors() {
-    assert_err(
-        "param r = x in [0, 1];\nx",
-        1,
-        11,
-        "the default of `r` must be a finite constant number",
-    );
-    assert_err(
-        "param r = 2 in [0, 1];\nx",
-        1,
-        11,
-        "the default 2 of `r` is outside its range [0, 1]",
-    );
-    assert_err(
-        "param r = 0.5 in 1;\nx",
-        1,
-        18,
-        "the range of `r` must be `[lo, hi]`",
-    );
-    assert_err("param r = 0.5 in [1, 0];\nx", 1, 18, "lo <= hi");
-    assert_err(
-        "param r = 0.5 in [0, 1, 2];\nx",
-        1,
-        18,
-        "the range of `r` must be",
-    );
-    assert_err("param r = 0.5 in [0, inf];\nx", 1, 18, "finite");
-    assert_err(
-        "param r = 0.5 [0, 1];\nx",
-        1,
-        15,
-        "expected `in` and the parameter's range",
-    );
-    assert_err(
-        "param r 0.5 in [0, 1];\nx",
-        1,
-        9,
-        "expected `=` after the parameter's name",
-    );
-    assert_err(
-        "param 1 = 0.5 in [0, 1];\nx",
-        1,
-        7,
-        "expected a parameter name",
-    );
-    assert_err(
-        "param z = 0.5 in [0, 1];\nx",
-        1,
-        7,
-        "`z` is an input variable",
-    );
-    assert_err(
-        "param r = 0.5 in [0, 1]\nx",
-        1,
-        24,
-        "expected `;` after the declaration of `r`",
-    );
-    assert_err(
-        "param r = 0.5 in [0, 1];\nparam r = 0.7 in [0, 1];\nx",
-        2,
-        7,
-        "parameter `r` is already declared on line 1",
-    );
-    assert_err(
-        "param a = 1 in [0, 2];\nparam b = a in [0, 2];\nx",
-        2,
-        11,
-        "the default of `b` must be a finite constant number (it cannot depend on x, y, z or parameters)",
-    );
-    // Where a constant is needed, a parameter does not do.
-    assert_err(
-        "param n = 2 in [1, 4];\nx ^ n",
-        2,
-        5,
-        "depends on x, y, z or a parameter",
-    );
-    assert_err(
-        "param n = 1 in [0, 1];\n[x, y][n]",
-        2,
-        7,
-        "depends on x, y, z or a parameter",
-    );
-    assert_err(
-        "param n = 3 in [1, 9];\nfold s = 0 for i in 0 .. n: s + x",
-        2,
-        26,
-        "the end of the range of `fold` must be a constant integer, but this depends on x, y, z or a parameter",
-    );
-    // Only at the top level of the program.
-    assert_err(
-        "fn f() { param r = 1 in [0, 1]; r }\nx",
-        1,
-        10,
-        "expected an expression, found keyword `param`",
-    );
+    for (src, line, col, needle) in [
+        (
+            "param r = x in [0, 1];\nx",
+            1,
+            11,
+            "the default of `r` must be a finite constant number",
+        ),
+        (
+            "param r = 2 in [0, 1];\nx",
+            1,
+            11,
+            "the default 2 of `r` is outside its range [0, 1]",
+        ),
+        (
+            "param r = 0.5 in 1;\nx",
+            1,
+            18,
+            "the range of `r` must be `[lo, hi]`",
+        ),
+        ("param r = 0.5 in [1, 0];\nx", 1, 18, "lo <= hi"),
+        (
+            "param r = 0.5 in [0, 1, 2];\nx",
+            1,
+            18,
+            "the range of `r` must be",
+        ),
+        ("param r = 0.5 in [0, inf];\nx", 1, 18, "finite"),
+        (
+            "param r = 0.5 [0, 1];\nx",
+            1,
+            15,
+            "expected `in` and the parameter's range",
+        ),
+        (
+            "param r 0.5 in [0, 1];\nx",
+            1,
+            9,
+            "expected `=` after the parameter's name",
+        ),
+        (
+            "param 1 = 0.5 in [0, 1];\nx",
+            1,
+            7,
+            "expected a parameter name",
+        ),
+        (
+            "param z = 0.5 in [0, 1];\nx",
+            1,
+            7,
+            "`z` is an input variable",
+        ),
+        (
+            "param r = 0.5 in [0, 1]\nx",
+            1,
+            24,
+            "expected `;` after the declaration of `r`",
+        ),
+        (
+            "param r = 0.5 in [0, 1];\nparam r = 0.7 in [0, 1];\nx",
+            2,
+            7,
+            "parameter `r` is already declared on line 1",
+        ),
+        (
+            "param a = 1 in [0, 2];\nparam b = a in [0, 2];\nx",
+            2,
+            11,
+            "the default of `b` must be a finite constant number (it cannot depend on x, y, z or parameters)",
+        ),
+        // Where a constant is needed, a parameter does not do.
+        (
+            "param n = 2 in [1, 4];\nx ^ n",
+            2,
+            5,
+            "depends on x, y, z or a parameter",
+        ),
+        (
+            "param n = 1 in [0, 1];\n[x, y][n]",
+            2,
+            7,
+            "depends on x, y, z or a parameter",
+        ),
+        (
+            "param n = 3 in [1, 9];\nfold s = 0 for i in 0 .. n: s + x",
+            2,
+            26,
+            "the end of the range of `fold` must be a constant integer, but this depends on x, y, z or a parameter",
+        ),
+        // Only at the top level of the program.
+        (
+            "fn f() { param r = 1 in [0, 1]; r }\nx",
+            1,
+            10,
+            "expected an expression, found keyword `param`",
+        ),
+    ] {
+        assert_err(src, line, col, needle);
+    }
 }
 
 #[test]

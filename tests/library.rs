@@ -18,7 +18,11 @@
 //! - `Distorted`: equals the reference, but is not a distance (no Lipschitz
 //!   test): twist and bend.
 
+mod common;
+
 use std::f64::consts::{FRAC_PI_2, PI};
+
+use common::Rng;
 
 use nalgebra::{Rotation3, Unit, Vector3};
 use tapir::Shape;
@@ -832,36 +836,6 @@ fn operation_cases() -> Vec<Case> {
 }
 
 // ---------------------------------------------------------------- checking
-
-/// A small deterministic PRNG (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-    fn point(&mut self, e: f64) -> P {
-        [self.range(-e, e), self.range(-e, e), self.range(-e, e)]
-    }
-    fn direction(&mut self) -> P {
-        loop {
-            let p = self.point(1.0);
-            let n = norm3(p);
-            if n > 0.1 && n <= 1.0 {
-                return [p[0] / n, p[1] / n, p[2] / n];
-            }
-        }
-    }
-}
 
 /// The point as f32 (what is evaluated) and back, so that references see
 /// exactly the evaluated point.

@@ -17,7 +17,9 @@ use tapir::tape::{Insn, RegTape};
 /// point is not always a point, so their interval bounds may be wider than
 /// with the folded constant (but are still sound).
 const EXACT_INTERVALS: usize = 3;
-const CASES: [(&str, &[&[(&str, f32)]]); 5] = [
+/// Value sets: each a list of (name, value).
+type Sets = &'static [&'static [(&'static str, f32)]];
+const CASES: [(&str, Sets); 5] = [
     (
         "param r = 0.5 in [0.1, 0.9];\nsqrt(x * x + y * y) - r",
         &[&[("r", 0.3)], &[("r", 0.77)]],

@@ -1335,65 +1335,31 @@ impl<'c, 's> Parser<'c, 's> {
                 ops.push(Pending::FoldBody { start, acc: slot });
                 *want_operand = true;
             }
-            (Some(Pending::Paren(open)), _) => {
-                return Err(self.fail(
-                    t.start,
-                    format!(
-                        "expected `)` to close the `(` at {}, found {found}",
-                        at(self, open)
-                    ),
-                ));
-            }
-            (Some(Pending::Call { name, .. }), _) => {
-                return Err(self.fail(
-                    t.start,
-                    format!("expected `,` or `)` in the call of `{name}`, found {found}"),
-                ));
-            }
-            (Some(Pending::List { pos, .. }), _) => {
-                return Err(self.fail(
-                    t.start,
-                    format!(
-                        "expected `,` or `]` in the list started at {}, found {found}",
+            (Some(open), _) => {
+                // A group that this token neither continues nor closes.
+                let expected = match open {
+                    Pending::Paren(pos) => format!("`)` to close the `(` at {}", at(self, pos)),
+                    Pending::Call { name, .. } => format!("`,` or `)` in the call of `{name}`"),
+                    Pending::List { pos, .. } => {
+                        format!("`,` or `]` in the list started at {}", at(self, pos))
+                    }
+                    Pending::Index(pos) => {
+                        format!("`]` to close the index `[` at {}", at(self, pos))
+                    }
+                    Pending::FoldInit { pos, .. } => format!(
+                        "`for` after the initial value of the `fold` at {}",
                         at(self, pos)
                     ),
-                ));
-            }
-            (Some(Pending::Index(pos)), _) => {
-                return Err(self.fail(
-                    t.start,
-                    format!(
-                        "expected `]` to close the index `[` at {}, found {found}",
-                        at(self, pos)
-                    ),
-                ));
-            }
-            (Some(Pending::FoldInit { pos, .. }), _) => {
-                return Err(self.fail(
-                    t.start,
-                    format!(
-                        "expected `for` after the initial value of the `fold` at {}, found {found}",
-                        at(self, pos)
-                    ),
-                ));
-            }
-            (Some(Pending::FoldFrom { pos, .. }), _) => {
-                return Err(self.fail(
-                    t.start,
-                    format!(
-                        "expected `..` in the range of the `fold` at {}, found {found}",
-                        at(self, pos)
-                    ),
-                ));
-            }
-            (Some(Pending::FoldTo { pos, .. }), _) => {
-                return Err(self.fail(
-                    t.start,
-                    format!(
-                        "expected `:` after the range of the `fold` at {}, found {found}",
-                        at(self, pos)
-                    ),
-                ));
+                    Pending::FoldFrom { pos, .. } => {
+                        format!("`..` in the range of the `fold` at {}", at(self, pos))
+                    }
+                    Pending::FoldTo { pos, .. } => {
+                        format!("`:` after the range of the `fold` at {}", at(self, pos))
+                    }
+                    // Operators were reduced before this is called.
+                    _ => "an operator".to_string(),
+                };
+                return Err(self.fail(t.start, format!("expected {expected}, found {found}")));
             }
             (_, Tok::RParen) => return Err(self.fail(t.start, "unmatched `)`")),
             (_, Tok::RBracket) => return Err(self.fail(t.start, "unmatched `]`")),

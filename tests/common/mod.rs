@@ -189,3 +189,53 @@ pub fn prospero() -> Option<String> {
         }
     }
 }
+
+/// A small deterministic PRNG (xorshift64*), for tests that draw their own
+/// numbers.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// An f32 in `[lo, hi)`.
+    pub fn float(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * ((self.next() >> 40) as f32 / (1u64 << 24) as f32)
+    }
+
+    /// An f64 in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// An f64 in `[lo, hi)`.
+    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+
+    /// A point of the cube `[-e, e)³`.
+    pub fn point(&mut self, e: f64) -> [f64; 3] {
+        [self.range(-e, e), self.range(-e, e), self.range(-e, e)]
+    }
+
+    /// A unit vector, uniformly distributed.
+    pub fn direction(&mut self) -> [f64; 3] {
+        loop {
+            let p = self.point(1.0);
+            let n = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt();
+            if n > 0.1 && n <= 1.0 {
+                return [p[0] / n, p[1] / n, p[2] / n];
+            }
+        }
+    }
+}
