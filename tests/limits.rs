@@ -135,15 +135,12 @@ fn deep_3d(shape: &Shape, yaw: f64, n: usize) {
     assert_eq!(g.hits.len(), n * n);
     let grid = Grid3::cube(n);
     let v = shape.eval_voxels(&grid, &opts).unwrap();
-    for (c, (i, j, k)) in [(0, 0, 0), (1, 1, 0), (n - 1, 0, n - 1)]
-        .into_iter()
-        .enumerate()
-    {
+    for (i, j, k) in [(0, 0, 0), (1, 1, 0), (n - 1, 0, n - 1)] {
         let want = shape.eval_point(grid.x(i), grid.y(j), grid.z(k));
         let got = v[grid.index(i, j, k)];
         assert!(
             got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-            "{n}"
+            "voxel {i},{j},{k}: {got} vs {want}"
         );
     }
 }
