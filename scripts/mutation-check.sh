@@ -35,11 +35,17 @@ export TAPIR_SKIP_WEB=${TAPIR_SKIP_WEB:-1}
 mutations=(
   "interval-add|src/eval/interval.rs|s/Self::checked(self.lo + b.lo, self.hi + b.hi)/Self::checked(self.lo + b.lo, self.hi + b.lo)/|interval add: upper bound from the wrong end"
   "point-min|src/eval/point.rs|s/let v = if self < b { self } else { b };/let v = if self <= b { self } else { b };/|point min: which zero min(-0, +0) returns"
-  "tail-call-subimm|src/interp/tail_call.rs|s/exec::step::<V>(const { Op::ALL\[OP as usize\] }/exec::step::<V>(const { if OP == Op::SubImm as u8 { Op::AddImm } else { Op::ALL[OP as usize] } }/|tail-call dispatch only: SubImm runs as AddImm"
+  "tail-call-subimm|src/interp/tail_call.rs|s/exec::step::<V>(CODE, \*ip,/exec::step::<V>(if CODE \& 63 == Op::SubImm as u8 { Op::AddImm as u8 | (CODE \& 192) } else { CODE }, *ip,/|tail-call dispatch only: SubImm runs as AddImm"
   "regalloc-evict|src/tape/regalloc.rs|s/self.reg_of\[w\] = NO_REG;//|register allocator: an evicted value still thinks it is in its register"
-  "simplify-left|src/tape/simplify.rs|s/Choice::Left => Some(op.a),/Choice::Left => Some(op.b),/|pruning: a Left choice keeps the right operand"
+  "simplify-left|src/tape/simplify.rs|s/Choice::Left => op.a,/Choice::Left => op.b,/|pruning: a Left choice keeps the right operand"
   "slice-max|src/eval/slice.rs|s/nan_where_nan(a, a.simd_gt(b).select(a, b))/nan_where_nan(a, a.simd_ge(b).select(a, b))/|slice max: which zero max(+0, -0) returns"
-  "grad-mul|src/eval/grad.rs|s/Grad::chain2(self, b, self.v \* b.v, b.v, self.v)/Grad::chain2(self, b, self.v * b.v, b.v, b.v)/|gradient of a product"
+  "grad-mul|src/eval/grad.rs|s/Dual::chain2(self, b, self.v.mul(b.v), b.v, self.v)/Dual::chain2(self, b, self.v.mul(b.v), b.v, b.v)/|gradient of a product"
+  "grad-sqrt-zero|src/eval/grad.rs|s/self.chain_or_zero(r, S::splat(0.5).div(r))/self.chain(r, S::splat(0.5).div(r))/|gradient: zero derivatives through sqrt at 0 become NaN"
+  "simd-exp|src/eval/simd_math.rs|s/f32::from_bits(0x3fb8_aa3b)/f32::from_bits(0x3fb8_aa3c)/|slice exp: 1/ln 2 one ulp off"
+  "simd-sin|src/eval/simd_math.rs|s/let e_arg = q(2).select(-y, y);/let e_arg = q(3).select(-y, y);/|slice sin: wrong sign in one quadrant"
+  "render3d-bounds|src/render/render3d.rs|s/b\[2\] = Interval::new(b\[2\].lo(), self.above(top));/b[2] = Interval::new(b[2].lo(), b[2].hi());/|3D cells bounded without the sample above: pruned tapes used outside their box"
+  "render3d-refine|src/render/render3d.rs|s/(s.lo\[n\], s.flo\[n\]) = (z, f);/(s.hi[n], s.fhi[n]) = (z, f);/|3D refinement: an inside midpoint moves the outside end"
+  "view-pitch|src/render/view.rs|s/Vector3::x_axis(), -r(self.pitch)/Vector3::x_axis(), r(self.pitch)/|view: pitch looks up instead of down"
 )
 
 echo "copying $repo to $scratch/main"

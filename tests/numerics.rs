@@ -909,34 +909,38 @@ fn grids_are_bit_identical_across_dispatch_and_threads() {
     }
 }
 
-/// The slice evaluator's `exp` and `ln` (vectorised `libm` algorithms) give
-/// exactly `libm`'s bits, lane by lane: on a spread of bit patterns over
-/// the whole f32 range and on every boundary of the algorithms' cases.
+/// The slice evaluator's `exp`, `ln`, `sin` and `cos` (vectorised `libm`
+/// algorithms) give exactly `libm`'s bits, lane by lane: on a spread of bit
+/// patterns over the whole f32 range and on every boundary of the
+/// algorithms' cases.
 /// `TAPIR_EXHAUSTIVE=1` checks all 2³² inputs (run it with `--release`).
 #[test]
-fn slice_exp_and_ln_are_libm_bit_for_bit() {
+fn slice_exp_ln_sin_cos_are_libm_bit_for_bit() {
     use tapir::eval::Value;
+    type F = fn(Lanes<16>) -> Lanes<16>;
+    type Libm = fn(f32) -> f32;
+    let functions: [(&str, F, Libm); 4] = [
+        ("exp", Value::exp, libm::expf),
+        ("ln", Value::ln, libm::logf),
+        ("sin", Value::sin, libm::sinf),
+        ("cos", Value::cos, libm::cosf),
+    ];
     let check = |inputs: &[f32]| {
         for chunk in inputs.chunks(16) {
             let mut l = Lanes::<16>([0.0; 16]);
             l.0[..chunk.len()].copy_from_slice(chunk);
-            let (e, n) = (l.exp(), l.ln());
-            for (k, &x) in chunk.iter().enumerate() {
-                let (we, wn) = (libm::expf(x), libm::logf(x));
-                assert!(
-                    e.0[k].to_bits() == we.to_bits() || (e.0[k].is_nan() && we.is_nan()),
-                    "exp({x:e}) [{:#x}]: {} vs libm {}",
-                    x.to_bits(),
-                    e.0[k],
-                    we
-                );
-                assert!(
-                    n.0[k].to_bits() == wn.to_bits() || (n.0[k].is_nan() && wn.is_nan()),
-                    "ln({x:e}) [{:#x}]: {} vs libm {}",
-                    x.to_bits(),
-                    n.0[k],
-                    wn
-                );
+            for (name, lanes, scalar) in functions {
+                let got = lanes(l);
+                for (k, &x) in chunk.iter().enumerate() {
+                    let want = scalar(x);
+                    assert!(
+                        got.0[k].to_bits() == want.to_bits()
+                            || (got.0[k].is_nan() && want.is_nan()),
+                        "{name}({x:e}) [{:#x}]: {} vs libm {want}",
+                        x.to_bits(),
+                        got.0[k],
+                    );
+                }
             }
         }
     };
@@ -980,6 +984,14 @@ fn slice_exp_and_ln_are_libm_bit_for_bit() {
     for k in -151i32..=129 {
         let x = ((f64::from(k) + 0.5) * std::f64::consts::LN_2) as f32;
         for d in -40i32..=40 {
+            inputs.push(f32::from_bits(x.to_bits().wrapping_add_signed(d)));
+        }
+    }
+    // Where sin and cos change quadrant (x near (k + 1/2)·π/2), for small
+    // and large k.
+    for k in (-2000i32..=2000).chain([1 << 20, 1 << 26, -(1 << 27)]) {
+        let x = ((f64::from(k) + 0.5) * std::f64::consts::FRAC_PI_2) as f32;
+        for d in -20i32..=20 {
             inputs.push(f32::from_bits(x.to_bits().wrapping_add_signed(d)));
         }
     }

@@ -1,17 +1,19 @@
-//! `exp` and `ln` on 16 lanes at once, bit for bit the point evaluator's.
+//! `exp`, `ln`, `sin` and `cos` on 16 lanes at once, bit for bit the point
+//! evaluator's.
 //!
 //! The point evaluator takes its transcendental functions from the `libm`
 //! crate, so that every target computes the same bits. The slice evaluator
-//! used to call those functions lane by lane, which made `exp` and `ln` a
-//! scalar function call per point. These are the same algorithms (FreeBSD's
-//! `e_expf.c` and `e_logf.c`, as `libm` has them: the same constants, the
-//! same single-precision operations in the same order, the same special
+//! used to call those functions lane by lane, a scalar function call per
+//! point. These are the same algorithms (FreeBSD's `e_expf.c`, `e_logf.c`,
+//! `s_sinf.c` and `s_cosf.c` as `libm` has them: the same constants, the
+//! same operations in the same precision and order, the same special
 //! cases), written with SIMD vectors: every branch is taken by every lane
 //! and the lane's own case selected at the end, and the steps a lane would
 //! skip are made exact no-ops (a multiplication by one, an addition of
-//! zero). So every lane gets exactly the bits `libm::expf` or `libm::logf`
-//! gives its input, which `tests/numerics.rs` checks on millions of inputs
-//! and every special case.
+//! zero). So every lane gets exactly the bits `libm` gives its input
+//! (checked on all 2³² inputs; `tests/numerics.rs` samples them and every
+//! case boundary). Only `sin` and `cos` of arguments beyond 2²⁸·π/2, whose
+//! reduction needs many more bits of π, call `libm` lane by lane.
 
 use std::simd::prelude::*;
 // `select` is a method of this trait, which older std::simd leaves out of
@@ -129,4 +131,150 @@ pub(crate) fn ln(x: V) -> V {
     let v = inf_or_nan.select(x, v);
     let v = (negative & !zero).select(V::splat(f32::NAN), v);
     zero.select(V::splat(f32::NEG_INFINITY), v)
+}
+
+type F8 = Simd<f32, 8>;
+type D8 = Simd<f64, 8>;
+type U8 = Simd<u32, 8>;
+type M8 = Mask<i64, 8>;
+
+/// Which of the two functions a lane is after.
+#[derive(Copy, Clone, PartialEq)]
+enum Trig {
+    Sin,
+    Cos,
+}
+
+/// `libm`'s `k_sinf` (before its rounding to f32): sin on [-π/4, π/4].
+fn k_sin(x: D8) -> D8 {
+    const S1: f64 = f64::from_bits(0xbfc5_5555_54cb_ac77);
+    const S2: f64 = f64::from_bits(0x3f81_1110_896e_fbb2);
+    const S3: f64 = f64::from_bits(0xbf2a_00f9_e2ca_e774);
+    const S4: f64 = f64::from_bits(0x3ec6_cd87_8c3b_46a7);
+    let z = x * x;
+    let w = z * z;
+    let r = D8::splat(S3) + z * D8::splat(S4);
+    let s = z * x;
+    (x + s * (D8::splat(S1) + z * D8::splat(S2))) + s * w * r
+}
+
+/// `libm`'s `k_cosf` (before its rounding to f32): cos on [-π/4, π/4].
+fn k_cos(x: D8) -> D8 {
+    const C0: f64 = f64::from_bits(0xbfdf_ffff_fd0c_5e81);
+    const C1: f64 = f64::from_bits(0x3fa5_5553_e105_3a42);
+    const C2: f64 = f64::from_bits(0xbf56_c087_e80f_1e27);
+    const C3: f64 = f64::from_bits(0x3ef9_9342_e0ee_5069);
+    let z = x * x;
+    let w = z * z;
+    let r = D8::splat(C2) + z * D8::splat(C3);
+    ((D8::splat(1.0) + z * D8::splat(C0)) + w * D8::splat(C1)) + (w * z) * r
+}
+
+/// `libm::sinf` or `libm::cosf` on 8 lanes: each lane's case gives the
+/// argument of a kernel, which kernel, and whether to negate its result.
+fn trig8(x: F8, f: Trig) -> F8 {
+    // Multiples of π/2 and the medium-size reduction's constants.
+    let pio2 = |k: f64| D8::splat(k * std::f64::consts::FRAC_PI_2);
+    const TOINT: f64 = 1.5 / f64::EPSILON;
+    const INV_PIO2: f64 = f64::from_bits(0x3fe4_5f30_6dc9_c883);
+    const PIO2_1: f64 = f64::from_bits(0x3ff9_21fb_5000_0000);
+    const PIO2_1T: f64 = f64::from_bits(0x3e51_10b4_611a_6263);
+    let x64: D8 = x.cast();
+    let ix = x.to_bits() & U8::splat(0x7fff_ffff);
+    let wide = |m: Mask<i32, 8>| -> M8 { m.cast() };
+    let sign = wide((x.to_bits() >> U8::splat(31)).simd_ne(U8::splat(0)).cast());
+    let le = |b: u32| wide(ix.simd_le(U8::splat(b)).cast());
+    let (a, b, c) = (le(0x3f49_0fda), le(0x407b_53d1), le(0x40e2_31d5));
+    let (b_near, c_near) = (le(0x4016_cbe3), le(0x40af_eddf));
+    // The medium reduction: n = round(x / (π/2)), y = x - n·π/2.
+    let tmp = x64 * D8::splat(INV_PIO2) + D8::splat(TOINT);
+    let fnum = tmp - D8::splat(TOINT);
+    let y = x64 - fnum * D8::splat(PIO2_1) - fnum * D8::splat(PIO2_1T);
+    let quadrant: Simd<i64, 8> = fnum.cast::<i64>() & Simd::splat(3);
+    let q = |k: i64| quadrant.simd_eq(Simd::splat(k));
+    // (argument, cosine kernel, negate) for each case, nearest to the
+    // origin first.
+    let (arg, use_cos, negate) = match f {
+        Trig::Sin => {
+            let b_arg = b_near.select(
+                sign.select(x64 + pio2(1.0), x64 - pio2(1.0)),
+                sign.select(-(x64 + pio2(2.0)), -(x64 - pio2(2.0))),
+            );
+            let c_arg = c_near.select(
+                sign.select(x64 + pio2(3.0), x64 - pio2(3.0)),
+                sign.select(x64 + pio2(4.0), x64 - pio2(4.0)),
+            );
+            let e_arg = q(2).select(-y, y);
+            let arg = a.select(x64, b.select(b_arg, c.select(c_arg, e_arg)));
+            let use_cos = !a & ((b & b_near) | (!b & c & c_near) | (!b & !c & (q(1) | q(3))));
+            let negate = !a & ((b & b_near & sign) | (!b & c & c_near & !sign) | (!b & !c & q(3)));
+            (arg, use_cos, negate)
+        }
+        Trig::Cos => {
+            let b_arg = b_near.select(
+                sign.select(x64 + pio2(1.0), pio2(1.0) - x64),
+                sign.select(x64 + pio2(2.0), x64 - pio2(2.0)),
+            );
+            let c_arg = c_near.select(
+                sign.select(-x64 - pio2(3.0), x64 - pio2(3.0)),
+                sign.select(x64 + pio2(4.0), x64 - pio2(4.0)),
+            );
+            let e_arg = q(1).select(-y, y);
+            let arg = a.select(x64, b.select(b_arg, c.select(c_arg, e_arg)));
+            let use_cos = a | (b & !b_near) | (!b & c & !c_near) | (!b & !c & (q(0) | q(2)));
+            let negate = !a & ((b & !b_near) | (!b & !c & q(2)));
+            (arg, use_cos, negate)
+        }
+    };
+    let s: F8 = k_sin(arg).cast();
+    let cs: F8 = k_cos(arg).cast();
+    let narrow = |m: M8| -> Mask<i32, 8> { m.cast() };
+    let v = narrow(use_cos).select(cs, s);
+    let v = narrow(negate).select(-v, v);
+    // |x| < 2^-12: sin x = x, cos x = 1; inf and NaN give NaN.
+    let tiny = ix.simd_lt(U8::splat(0x3980_0000)).cast::<i32>();
+    let v = tiny.select(if f == Trig::Sin { x } else { F8::splat(1.0) }, v);
+    let v = ix
+        .simd_ge(U8::splat(0x7f80_0000))
+        .cast::<i32>()
+        .select(F8::splat(f32::NAN), v);
+    // Beyond 2^28·π/2 the reduction needs more bits of π: libm itself, lane
+    // by lane (rare in shapes).
+    let large =
+        (ix.simd_ge(U8::splat(0x4dc9_0fdb)) & ix.simd_lt(U8::splat(0x7f80_0000))).cast::<i32>();
+    if large.any() {
+        let mut out = v.to_array();
+        for (k, o) in out.iter_mut().enumerate() {
+            if large.test(k) {
+                let xk = x.as_array()[k];
+                *o = match f {
+                    Trig::Sin => libm::sinf(xk),
+                    Trig::Cos => libm::cosf(xk),
+                };
+            }
+        }
+        return F8::from_array(out);
+    }
+    v
+}
+
+/// Applies an 8-lane function to both halves of a 16-lane vector.
+fn halves(x: V, f: impl Fn(F8) -> F8) -> V {
+    let a = x.as_array();
+    let lo = f(F8::from_slice(&a[..8]));
+    let hi = f(F8::from_slice(&a[8..]));
+    let mut out = [0.0f32; 16];
+    out[..8].copy_from_slice(lo.as_array());
+    out[8..].copy_from_slice(hi.as_array());
+    V::from_array(out)
+}
+
+/// `libm::sinf` on every lane.
+pub(crate) fn sin(x: V) -> V {
+    halves(x, |h| trig8(h, Trig::Sin))
+}
+
+/// `libm::cosf` on every lane.
+pub(crate) fn cos(x: V) -> V {
+    halves(x, |h| trig8(h, Trig::Cos))
 }
