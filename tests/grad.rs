@@ -159,3 +159,40 @@ fn chain_rule_matches_finite_differences() {
         },
     );
 }
+
+/// Where an operation's own derivative is infinite (sqrt and ln at 0, 1/x
+/// and division by 0, asin/acos at ±1, atan2 at the origin), an operand
+/// with zero derivatives gives zero derivatives: so the exact box distance
+/// has a finite gradient inside the box, where `length(max(q, 0))` is
+/// `sqrt(0)`.
+#[test]
+fn zero_derivatives_stay_zero_through_infinite_slopes() {
+    // The operands are constant along every axis at the point (their
+    // derivatives are exactly zero there); the operations' slopes are not
+    // finite.
+    for src in [
+        "sqrt(max(x, 0))",
+        "ln(max(x, 0))",
+        "recip(max(x, 0))",
+        "2 / max(x, 0)",
+        "asin(min(max(x, 1), 1))",
+        "acos(min(max(x, 1), 1))",
+        "atan2(max(x, 0), max(x, 0))",
+    ] {
+        let s = Shape::from_expr(src).unwrap();
+        let g = grad_at(&s, [-0.5, 2.0, 0.0]);
+        assert_eq!((g.dx, g.dy, g.dz), (0.0, 0.0, 0.0), "{src}: {g:?}");
+    }
+    // A slope that is infinite with a non-zero operand derivative stays
+    // infinite (or NaN): the rule only keeps zeros.
+    let s = Shape::from_expr("sqrt(x)").unwrap();
+    assert!(!grad_at(&s, [0.0, 0.0, 0.0]).dx.is_finite());
+    // Inside a box: the gradient of the nearest face.
+    let b = Shape::from_expr(
+        "sqrt(max(abs(x) - 0.5, 0)^2 + max(abs(y) - 0.4, 0)^2 + max(abs(z) - 0.3, 0)^2) \
+         + min(max(abs(x) - 0.5, abs(y) - 0.4, abs(z) - 0.3), 0)",
+    )
+    .unwrap();
+    let g = grad_at(&b, [0.1, 0.35, 0.0]);
+    assert_eq!((g.dx, g.dy, g.dz), (0.0, 1.0, 0.0), "{g:?}");
+}

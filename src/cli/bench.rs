@@ -13,19 +13,18 @@
 
 use std::hint::black_box;
 use std::io::Read;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 use tapir::eval::Interval;
-use tapir::render::{Bounds2, EvalOptions, Grid2};
+use tapir::render::{Bounds2, EvalOptions, Frame3d, Geometry, Grid2, View};
 use tapir::{Dispatch, Shape};
 
 use super::args::{FrameArgs, InputArgs, parse_threads};
 use super::input::{self, Loaded};
-use super::report::{EvalRow, FrameRow, Report, Stats};
+use super::report::{EvalRow, FrameRow, Frames3d, Report, Stats};
 use super::{Failure, interrupt, print_out};
 
 /// Shown under `tapir bench --help`.
@@ -33,6 +32,7 @@ pub const AFTER_HELP: &str = "\
 Examples:
   tapir bench ../shared/models/prospero.vm                # the full table
   tapir bench shapes/examples/gear.expr --size 256 --runs 3 --json   # for machines
+  tapir bench shapes/examples/colonnade.expr --3d --size 512 --no-brute  # 3D frames too
 
 Times are best and median of K runs. Evaluation rows give nanoseconds per
 tape instruction for single points and for interval boxes; frame rows give
@@ -40,7 +40,9 @@ milliseconds per whole render for pruning on and off at 1, 2, 4, … and N
 threads. The tail speedup is the match-loop time over the tail-call time
 (above 1: tail calls are faster). Peak RSS is measured in a child `tapir render` with
 the same options (tail dispatch). Every configuration must find the same
-pixels inside; if not, the command prints the table and exits with code 1.";
+pixels inside; if not, the command prints the table and exits with code 1.
+With --3d, 3D frame rows follow (depth and normals of the default view);
+every configuration must give bit-identical depths and normals.";
 
 /// Runs of evaluation timings and pruned frames, unless `--runs` is given.
 const DEFAULT_RUNS: usize = 5;
@@ -90,6 +92,17 @@ pub struct BenchArgs {
     /// measured. Example: --no-memory
     #[arg(long)]
     pub no_memory: bool,
+
+    /// Also time 3D renders (`tapir render3d`: depth and normals, default
+    /// view) of a --size × --size picture with --depth samples per ray, for
+    /// every dispatch style × thread count × pruning. Example: --3d
+    #[arg(long = "3d")]
+    pub three_d: bool,
+
+    /// Samples per ray of the 3D frames. Default: the --size value.
+    /// Example: --depth 256
+    #[arg(long, value_name = "D", value_parser = super::args::parse_side)]
+    pub depth: Option<usize>,
 }
 
 fn parse_runs(s: &str) -> Result<usize, String> {
@@ -163,6 +176,19 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
         }
     }
 
+    let frames3d = if args.three_d {
+        Some(time_3d(
+            &args,
+            &loaded,
+            max_threads,
+            runs,
+            brute_runs,
+            &base,
+        )?)
+    } else {
+        None
+    };
+
     let report = Report {
         input: loaded.display.clone(),
         format: loaded.format.name(),
@@ -175,6 +201,7 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
         cores,
         eval,
         frames,
+        frames3d,
     };
     if args.json {
         print_out(&(report.json() + "\n"))?;
@@ -336,6 +363,176 @@ fn time_frames(
     })
 }
 
+/// The 3D rows: every thread count × pruning, each timing all dispatch
+/// styles and checking their geometry against the first frame's.
+fn time_3d(
+    args: &BenchArgs,
+    loaded: &Loaded,
+    max_threads: usize,
+    runs: usize,
+    brute_runs: usize,
+    base: &EvalOptions,
+) -> Result<Frames3d, Failure> {
+    let (width, height) = args.frame.dims();
+    let frame = Frame3d {
+        width,
+        height,
+        depth: args.depth.unwrap_or(width.min(height)),
+        view: View::default(),
+    };
+    let cancel = base.cancel.clone().unwrap_or_default();
+    let mut rows = Vec::new();
+    let mut reference: Option<Vec<u32>> = None;
+    for prune in [true, false] {
+        if !prune && args.no_brute {
+            continue;
+        }
+        for threads in thread_counts(max_threads) {
+            let opts = EvalOptions {
+                threads,
+                prune,
+                ..base.clone()
+            };
+            let k = if prune { runs } else { brute_runs };
+            let mut row = time_geometry(
+                &loaded.shape,
+                &frame,
+                &opts,
+                k,
+                &mut reference,
+                &loaded.display,
+            )?;
+            if !args.no_memory {
+                let (hit, kib) = child_memory_3d(args, loaded, &frame, threads, prune, &cancel)?;
+                row.child_inside = Some(hit);
+                row.peak_rss_kib = kib;
+            }
+            rows.push(row);
+        }
+    }
+    Ok(((frame.width, frame.height, frame.depth), rows))
+}
+
+/// A geometry as bits, for exact comparisons.
+fn geometry_bits(g: &Geometry) -> Vec<u32> {
+    g.hits
+        .iter()
+        .map(|w| w.to_bits())
+        .chain(g.normals.iter().flatten().map(|c| c.to_bits()))
+        .collect()
+}
+
+/// Times 3D renders with `opts` for every dispatch style and compares each
+/// geometry with the first one rendered in this benchmark.
+fn time_geometry(
+    shape: &Shape,
+    frame: &Frame3d,
+    opts: &EvalOptions,
+    runs: usize,
+    reference: &mut Option<Vec<u32>>,
+    input: &str,
+) -> Result<FrameRow, Failure> {
+    let mut samples: [Vec<f64>; 3] = Default::default();
+    let mut hit = [0usize; 3];
+    let mut matches = [true; 3];
+    if opts.prune {
+        shape
+            .render3d(frame, opts)
+            .map_err(|e| Failure::from_lib(e, input))?;
+    }
+    for _ in 0..runs {
+        for (k, d) in Dispatch::ALL.into_iter().enumerate() {
+            let o = EvalOptions {
+                dispatch: d,
+                ..opts.clone()
+            };
+            let start = Instant::now();
+            let g = shape
+                .render3d(frame, &o)
+                .map_err(|e| Failure::from_lib(e, input))?;
+            samples[k].push(start.elapsed().as_secs_f64() * 1e3);
+            hit[k] = g.covered();
+            let bits = geometry_bits(&g);
+            match reference {
+                Some(r) => matches[k] &= *r == bits,
+                None => *reference = Some(bits),
+            }
+        }
+    }
+    Ok(FrameRow {
+        prune: opts.prune,
+        threads: opts.threads,
+        stats: samples.map(|s| Stats::of(&s)),
+        inside: hit,
+        matches,
+        child_inside: None,
+        peak_rss_kib: None,
+    })
+}
+
+/// Runs `tapir render3d --bench-child` (shaded, so the picture's buffers
+/// count) and returns the pixels it hit and its peak RSS in KiB.
+fn child_memory_3d(
+    args: &BenchArgs,
+    loaded: &Loaded,
+    frame: &Frame3d,
+    threads: usize,
+    prune: bool,
+    cancel: &AtomicBool,
+) -> Result<(usize, Option<u64>), Failure> {
+    let mut cmd = child_command("render3d")?;
+    cmd.arg(&args.input.input)
+        .args(["--format", loaded.format.name()])
+        .args(["--width", &frame.width.to_string()])
+        .args(["--height", &frame.height.to_string()])
+        .args(["--depth", &frame.depth.to_string()])
+        .args([
+            "--threads",
+            &threads.to_string(),
+            "--dispatch",
+            "tail",
+            "--bench-child",
+        ]);
+    if !prune {
+        cmd.arg("--no-prune");
+    }
+    run_child(cmd, "covered=", cancel)
+}
+
+/// A `tapir SUBCOMMAND` child process with piped output.
+fn child_command(subcommand: &str) -> Result<Command, Failure> {
+    let exe = std::env::current_exe().map_err(|e| {
+        Failure::failed(format!(
+            "cannot find the tapir executable to measure memory: {e}"
+        ))
+    })?;
+    let mut cmd = Command::new(exe);
+    cmd.arg(subcommand)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    Ok(cmd)
+}
+
+/// Runs a memory-measuring child and reads `KEY=N peak_rss_kib=M` from it.
+fn run_child(
+    mut cmd: Command,
+    key: &str,
+    cancel: &AtomicBool,
+) -> Result<(usize, Option<u64>), Failure> {
+    let shown = format!("{:?}", cmd.get_program());
+    let child = cmd
+        .spawn()
+        .map_err(|e| Failure::failed(format!("cannot start {shown} to measure memory: {e}")))?;
+    let (stdout, stderr) = wait_or_cancel(child, cancel)?;
+    parse_child(&stdout, key).ok_or_else(|| {
+        Failure::failed(format!(
+            "the memory-measuring child {shown} failed: {}",
+            stderr.trim()
+        ))
+    })
+}
+
 /// Runs `tapir render --bench-child` with the benchmark's options and
 /// returns what the child found inside and its peak RSS in KiB.
 fn child_memory(
@@ -345,16 +542,10 @@ fn child_memory(
     prune: bool,
     cancel: &AtomicBool,
 ) -> Result<(usize, Option<u64>), Failure> {
-    let exe = std::env::current_exe().map_err(|e| {
-        Failure::failed(format!(
-            "cannot find the tapir executable to measure memory: {e}"
-        ))
-    })?;
     let (w, h) = args.frame.dims();
     let b = args.frame.bounds;
-    let mut cmd = Command::new(&exe);
-    cmd.arg("render")
-        .arg(&args.input.input)
+    let mut cmd = child_command("render")?;
+    cmd.arg(&args.input.input)
         .args(["--format", loaded.format.name()])
         .args(["--width", &w.to_string(), "--height", &h.to_string()])
         .arg(format!(
@@ -368,27 +559,11 @@ fn child_memory(
             "--dispatch",
             "tail",
             "--bench-child",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        ]);
     if !prune {
         cmd.arg("--no-prune");
     }
-    let child = cmd.spawn().map_err(|e| {
-        Failure::failed(format!(
-            "cannot start `{}` to measure memory: {e}",
-            exe.display()
-        ))
-    })?;
-    let (stdout, stderr) = wait_or_cancel(child, cancel)?;
-    parse_child(&stdout).ok_or_else(|| {
-        Failure::failed(format!(
-            "the memory-measuring child `{} render` failed: {}",
-            Path::new(&exe).display(),
-            stderr.trim()
-        ))
-    })
+    run_child(cmd, "inside=", cancel)
 }
 
 /// Waits for `child`, killing it if Ctrl-C is pressed; returns its stdout
@@ -425,19 +600,19 @@ fn wait_or_cancel(mut child: Child, cancel: &AtomicBool) -> Result<(String, Stri
     Ok((out, err))
 }
 
-/// Reads `inside=N peak_rss_kib=M` (M may be `unknown`).
-fn parse_child(stdout: &str) -> Option<(usize, Option<u64>)> {
-    let line = stdout.lines().find(|l| l.starts_with("inside="))?;
-    let mut inside = None;
+/// Reads `KEY=N peak_rss_kib=M` (M may be `unknown`; KEY ends in `=`).
+fn parse_child(stdout: &str, key: &str) -> Option<(usize, Option<u64>)> {
+    let line = stdout.lines().find(|l| l.starts_with(key))?;
+    let mut count = None;
     let mut kib = None;
     for word in line.split_whitespace() {
-        if let Some(v) = word.strip_prefix("inside=") {
-            inside = v.parse().ok();
+        if let Some(v) = word.strip_prefix(key) {
+            count = v.parse().ok();
         } else if let Some(v) = word.strip_prefix("peak_rss_kib=") {
             kib = v.parse().ok();
         }
     }
-    Some((inside?, kib))
+    Some((count?, kib))
 }
 
 #[cfg(test)]
@@ -455,14 +630,18 @@ mod tests {
     #[test]
     fn child_output() {
         assert_eq!(
-            parse_child("inside=12 peak_rss_kib=3400\n"),
+            parse_child("inside=12 peak_rss_kib=3400\n", "inside="),
             Some((12, Some(3400)))
         );
         assert_eq!(
-            parse_child("inside=12 peak_rss_kib=unknown"),
+            parse_child("inside=12 peak_rss_kib=unknown", "inside="),
             Some((12, None))
         );
-        assert_eq!(parse_child("oops"), None);
+        assert_eq!(parse_child("oops", "inside="), None);
+        assert_eq!(
+            parse_child("covered=5 peak_rss_kib=9", "covered="),
+            Some((5, Some(9)))
+        );
     }
 
     #[test]

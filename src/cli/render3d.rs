@@ -10,7 +10,7 @@ use image::ExtendedColorType;
 use nalgebra::Vector3;
 use tapir::render::shade::{self, Shading};
 use tapir::render::view::MAX_PERSPECTIVE;
-use tapir::render::{EvalOptions, Frame3d, Geometry, View, memory_budget};
+use tapir::render::{EvalOptions, Frame3d, Geometry, RenderStats, View, memory_budget};
 
 use super::args::{EvalArgs, InputArgs, SizeArgs, parse_side};
 use super::progress::{Counters, Progress};
@@ -29,7 +29,7 @@ Examples:
 The view: by default the camera looks at the cube [-1,1]³ from the +z side
 (x to the right, y up), orthographically. --center and --scale choose the
 cube (centre ± scale); --yaw turns the camera about the vertical y axis,
---pitch raises it (looking down), --roll turns the picture; --perspective S
+--pitch raises it (looking down), --roll turns it about the view direction; --perspective S
 (0 to 0.9) puts the eye at scale/S in front of the centre.
 
 Modes: shaded (lights and shadows of the surface; --ssao adds ambient
@@ -108,8 +108,8 @@ pub struct Render3dArgs {
     #[arg(long, value_name = "DEG", default_value = "0", value_parser = parse_angle, allow_hyphen_values = true, hide_default_value = true)]
     pub pitch: f64,
 
-    /// Degrees the picture turns about the view direction
-    /// (counter-clockwise). Default: 0. Example: --roll -10
+    /// Degrees the camera turns about the view direction, counter-clockwise
+    /// (the scene appears turned clockwise). Default: 0. Example: --roll -10
     #[arg(long, value_name = "DEG", default_value = "0", value_parser = parse_angle, allow_hyphen_values = true, hide_default_value = true)]
     pub roll: f64,
 
@@ -130,6 +130,11 @@ pub struct Render3dArgs {
 
     #[command(flatten)]
     pub eval: EvalArgs,
+
+    /// Print where the work went (interval evaluations, prunings, slice
+    /// evaluations, samples filled) to stderr. Example: --stats
+    #[arg(long)]
+    pub stats: bool,
 
     /// For `tapir bench --3d`: render without writing a file, then print
     /// `covered=N peak_rss_kib=M` on stdout.
@@ -298,8 +303,10 @@ pub fn run(args: Render3dArgs) -> Result<(), Failure> {
         output::check_destination(&out)?;
     }
     let frame = args.frame();
+    let stats = args.stats.then(|| Arc::new(RenderStats::default()));
     let opts = EvalOptions {
         cancel: Some(cancel.clone()),
+        stats: stats.clone(),
         ..args.eval.options()
     };
     let start = Instant::now();
@@ -307,6 +314,9 @@ pub fn run(args: Render3dArgs) -> Result<(), Failure> {
     let elapsed = start.elapsed();
     if interrupt::requested(&cancel) {
         return Err(Failure::interrupted());
+    }
+    if let Some(s) = &stats {
+        say(&s.summary());
     }
     let encode_start = Instant::now();
     let (pixels, color) = picture(&g, args.mode, args.ssao);

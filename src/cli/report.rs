@@ -67,6 +67,10 @@ pub struct FrameRow {
     pub peak_rss_kib: Option<u64>,
 }
 
+/// 3D frame timings: picture size (width, height, depth samples) and rows,
+/// whose `inside` counts the pixels whose ray hits the shape.
+pub type Frames3d = ((usize, usize, usize), Vec<FrameRow>);
+
 /// Everything `tapir bench` measured.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -92,6 +96,9 @@ pub struct Report {
     pub eval: Vec<EvalRow>,
     /// Frame timings.
     pub frames: Vec<FrameRow>,
+    /// 3D frames: size (width, height, depth samples) and timings, where
+    /// `inside` counts the pixels whose ray hits the shape.
+    pub frames3d: Option<Frames3d>,
 }
 
 /// How many times faster tail calls are than the match loop: match-loop
@@ -176,32 +183,80 @@ impl Report {
         self.frames.first().map(|f| f.inside[0])
     }
 
+    /// The 3D frames, if any were timed.
+    fn rows3d(&self) -> &[FrameRow] {
+        self.frames3d.as_ref().map_or(&[], |(_, rows)| rows)
+    }
+
     /// Why the configurations disagree, if they do.
     pub fn disagreement(&self) -> Option<String> {
-        let reference = self.inside()?;
-        let bad: Vec<String> = self
-            .frames
-            .iter()
-            .filter(|f| !f.agrees(reference))
-            .map(|f| {
-                let mut s = format!("{}: inside", f.label());
-                for (k, d) in Dispatch::ALL.iter().enumerate() {
-                    let note = if f.matches[k] { "" } else { " (other pixels)" };
-                    let _ = write!(s, " {d} {}{note}", f.inside[k]);
-                }
-                if let Some(c) = f.child_inside {
-                    let _ = write!(s, ", render child {c}");
-                }
-                s
-            })
-            .collect();
-        if bad.is_empty() {
-            None
-        } else {
-            Some(format!(
-                "the first frame had {reference} pixels inside, but {}",
-                bad.join("; ")
-            ))
+        let mut why = Vec::new();
+        for (rows, what) in [(&self.frames[..], "inside"), (self.rows3d(), "hit")] {
+            let Some(reference) = rows.first().map(|f| f.inside[0]) else {
+                continue;
+            };
+            let bad: Vec<String> = rows
+                .iter()
+                .filter(|f| !f.agrees(reference))
+                .map(|f| {
+                    let mut s = format!("{}: {what}", f.label());
+                    for (k, d) in Dispatch::ALL.iter().enumerate() {
+                        let note = if f.matches[k] { "" } else { " (other pixels)" };
+                        let _ = write!(s, " {d} {}{note}", f.inside[k]);
+                    }
+                    if let Some(c) = f.child_inside {
+                        let _ = write!(s, ", render child {c}");
+                    }
+                    s
+                })
+                .collect();
+            if !bad.is_empty() {
+                why.push(format!(
+                    "the first frame had {reference} pixels {what}, but {}",
+                    bad.join("; ")
+                ));
+            }
+        }
+        (!why.is_empty()).then(|| why.join("; "))
+    }
+
+    /// Appends a frame table (`count` names the pixel-count column).
+    fn frame_table(t: &mut String, rows: &[FrameRow], count: &str) {
+        let names: Vec<&str> = Dispatch::ALL.iter().map(|d| d.name()).collect();
+        let _ = writeln!(
+            t,
+            "{:<6}{:>8}{:>6}{:>20}{:>20}{:>20}{:>14}{:>12}{:>12}",
+            "prune",
+            "threads",
+            "runs",
+            names[0],
+            names[1],
+            names[2],
+            "tail speedup",
+            count,
+            "peak RSS"
+        );
+        let reference = rows.first().map_or(0, |f| f.inside[0]);
+        for f in rows {
+            let _ = write!(
+                t,
+                "{:<6}{:>8}{:>6}",
+                if f.prune { "on" } else { "off" },
+                f.threads,
+                f.stats[0].runs
+            );
+            for s in &f.stats {
+                let _ = write!(t, "{:>20}", format!("{} / {}", num(s.best), num(s.median)));
+            }
+            let inside = if f.agrees(reference) {
+                f.inside[0].to_string()
+            } else {
+                "DISAGREE".to_string()
+            };
+            let rss = f
+                .peak_rss_kib
+                .map_or("-".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+            let _ = writeln!(t, "{:>14}{:>12}{:>12}", num(ratio(&f.stats)), inside, rss);
         }
     }
 
@@ -241,46 +296,19 @@ impl Report {
         }
         if !self.frames.is_empty() {
             let _ = writeln!(t, "\nFrames: ms per frame, best / median");
+            Report::frame_table(&mut t, &self.frames, "inside");
+        }
+        if let Some(((w, h, d), rows)) = &self.frames3d {
             let _ = writeln!(
                 t,
-                "{:<6}{:>8}{:>6}{:>20}{:>20}{:>20}{:>14}{:>12}{:>12}",
-                "prune",
-                "threads",
-                "runs",
-                names[0],
-                names[1],
-                names[2],
-                "tail speedup",
-                "inside",
-                "peak RSS"
+                "\n3D frames, {w}×{h}×{d} (depth and normals, default view): ms per frame, best / median"
             );
-            let reference = self.inside().unwrap_or(0);
-            for f in &self.frames {
-                let _ = write!(
-                    t,
-                    "{:<6}{:>8}{:>6}",
-                    if f.prune { "on" } else { "off" },
-                    f.threads,
-                    f.stats[0].runs
-                );
-                for s in &f.stats {
-                    let _ = write!(t, "{:>20}", format!("{} / {}", num(s.best), num(s.median)));
-                }
-                let inside = if f.agrees(reference) {
-                    f.inside[0].to_string()
-                } else {
-                    "DISAGREE".to_string()
-                };
-                let rss = f
-                    .peak_rss_kib
-                    .map_or("-".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
-                let _ = writeln!(t, "{:>14}{:>12}{:>12}", num(ratio(&f.stats)), inside, rss);
-            }
+            Report::frame_table(&mut t, rows, "hit");
         }
         let _ = writeln!(
             t,
             "\ntail speedup: match-loop time over tail-call time (best runs; above 1 means tail calls win).\n\
-             peak RSS: VmHWM of a `tapir render` child with the row's options (tail dispatch)."
+             peak RSS: VmHWM of a `tapir render` (or `render3d`) child with the row's options (tail dispatch)."
         );
         t
     }
@@ -298,6 +326,8 @@ impl Report {
     ///                 "dispatch": { STYLE: { "best_ms", "median_ms", "runs",
     ///                                        "inside", "same_pixels" } },
     ///                 "tail_speedup", "child_inside", "peak_rss_kib" } ],
+    ///   "size3d": [width, height, depth], "frames3d": [ like "frames",
+    ///                 with "inside" the pixels hit ],   (with --3d only)
     ///   "inside", "agree" }
     /// ```
     ///
@@ -343,44 +373,55 @@ impl Report {
             }
             let _ = write!(j, "}}, \"tail_speedup\": {}}}", json_num(ratio(&row.stats)));
         }
-        j.push_str("\n  ],\n  \"frames\": [");
-        for (i, f) in self.frames.iter().enumerate() {
-            j.push_str(if i == 0 { "\n" } else { ",\n" });
-            let _ = write!(
-                j,
-                "    {{\"prune\": {}, \"threads\": {}, \"dispatch\": {{",
-                f.prune, f.threads
-            );
-            for (k, (d, s)) in Dispatch::ALL.iter().zip(&f.stats).enumerate() {
-                let _ = write!(
-                    j,
-                    "{}{}: {{\"best_ms\": {}, \"median_ms\": {}, \"runs\": {}, \"inside\": {}, \"same_pixels\": {}}}",
-                    if k == 0 { "" } else { ", " },
-                    json_str(d.name()),
-                    json_num(s.best),
-                    json_num(s.median),
-                    s.runs,
-                    f.inside[k],
-                    f.matches[k]
-                );
-            }
-            let opt = |v: Option<u64>| v.map_or("null".to_string(), |v| v.to_string());
-            let _ = write!(
-                j,
-                "}}, \"tail_speedup\": {}, \"child_inside\": {}, \"peak_rss_kib\": {}}}",
-                json_num(ratio(&f.stats)),
-                opt(f.child_inside.map(|n| n as u64)),
-                opt(f.peak_rss_kib)
-            );
+        j.push_str("\n  ],\n  \"frames\": ");
+        frames_json(&mut j, &self.frames);
+        if let Some(((w, h, d), rows)) = &self.frames3d {
+            let _ = write!(j, ",\n  \"size3d\": [{w}, {h}, {d}],\n  \"frames3d\": ");
+            frames_json(&mut j, rows);
         }
         let inside = self.inside().map_or("null".to_string(), |n| n.to_string());
         let _ = write!(
             j,
-            "\n  ],\n  \"inside\": {inside},\n  \"agree\": {}\n}}",
+            ",\n  \"inside\": {inside},\n  \"agree\": {}\n}}",
             self.disagreement().is_none()
         );
         j
     }
+}
+
+/// Appends a JSON array of frame rows.
+fn frames_json(j: &mut String, rows: &[FrameRow]) {
+    j.push('[');
+    for (i, f) in rows.iter().enumerate() {
+        j.push_str(if i == 0 { "\n" } else { ",\n" });
+        let _ = write!(
+            j,
+            "    {{\"prune\": {}, \"threads\": {}, \"dispatch\": {{",
+            f.prune, f.threads
+        );
+        for (k, (d, s)) in Dispatch::ALL.iter().zip(&f.stats).enumerate() {
+            let _ = write!(
+                j,
+                "{}{}: {{\"best_ms\": {}, \"median_ms\": {}, \"runs\": {}, \"inside\": {}, \"same_pixels\": {}}}",
+                if k == 0 { "" } else { ", " },
+                json_str(d.name()),
+                json_num(s.best),
+                json_num(s.median),
+                s.runs,
+                f.inside[k],
+                f.matches[k]
+            );
+        }
+        let opt = |v: Option<u64>| v.map_or("null".to_string(), |v| v.to_string());
+        let _ = write!(
+            j,
+            "}}, \"tail_speedup\": {}, \"child_inside\": {}, \"peak_rss_kib\": {}}}",
+            json_num(ratio(&f.stats)),
+            opt(f.child_inside.map(|n| n as u64)),
+            opt(f.peak_rss_kib)
+        );
+    }
+    j.push_str("\n  ]");
 }
 
 #[cfg(test)]
@@ -434,6 +475,7 @@ mod tests {
                 child_inside: Some(inside[0]),
                 peak_rss_kib: Some(2048),
             }],
+            frames3d: None,
         }
     }
 

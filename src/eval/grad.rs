@@ -9,6 +9,12 @@
 //! [`crate::Shape::eval_point`]; the derivatives follow the chain rule (zero
 //! for the step functions `floor`, `ceil`, `round`, `compare`, `not`; `min`,
 //! `max`, `and`, `or` take the derivatives of the operand they return).
+//! Where an operation's own derivative is infinite or undefined (`sqrt` and
+//! `ln` at 0, `1/x` and division by 0, `asin`/`acos` at ±1, `atan2` at the
+//! origin), an operand whose derivative is zero contributes zero: a
+//! constant input gives a constant output. So the exact box distance, whose
+//! `length(max(q, 0))` term is `sqrt(0)` with zero derivatives inside the
+//! box, still has a finite gradient there.
 //! Normals for shading are the normalised gradient. Lane `k` of a
 //! [`GradSlice`] is bit for bit the [`Grad`] of point `k`.
 
@@ -170,6 +176,38 @@ impl<S: Real> Dual<S> {
         }
     }
 
+    /// `k · d`, but `d` itself where `d` is zero (even for an infinite or
+    /// NaN `k`).
+    #[inline(always)]
+    fn scaled_or_zero(d: S, k: S) -> S {
+        S::select(d.is_zero(), d, d.mul(k))
+    }
+
+    /// Like [`Dual::chain`], for operations whose derivative `k` can be
+    /// infinite: a derivative that is zero stays zero.
+    #[inline(always)]
+    fn chain_or_zero(self, v: S, k: S) -> Self {
+        Dual {
+            v,
+            dx: Self::scaled_or_zero(self.dx, k),
+            dy: Self::scaled_or_zero(self.dy, k),
+            dz: Self::scaled_or_zero(self.dz, k),
+        }
+    }
+
+    /// Like [`Dual::chain2`], for operations whose factors `ka`, `kb` can be
+    /// infinite: a term whose derivative is zero adds zero.
+    #[inline(always)]
+    fn chain2_or_zero(a: Self, b: Self, v: S, ka: S, kb: S) -> Self {
+        let term = |da: S, db: S| Self::scaled_or_zero(da, ka).add(Self::scaled_or_zero(db, kb));
+        Dual {
+            v,
+            dx: term(a.dx, b.dx),
+            dy: term(a.dy, b.dy),
+            dz: term(a.dz, b.dz),
+        }
+    }
+
     /// Value `v` with derivatives `ka · a' + kb · b'`.
     #[inline(always)]
     fn chain2(a: Self, b: Self, v: S, ka: S, kb: S) -> Self {
@@ -269,7 +307,7 @@ impl<S: Real> Value for Dual<S> {
     #[inline(always)]
     fn sqrt(self) -> Self {
         let r = self.v.sqrt();
-        self.chain(r, S::splat(0.5).div(r))
+        self.chain_or_zero(r, S::splat(0.5).div(r))
     }
     #[inline(always)]
     fn square(self) -> Self {
@@ -292,13 +330,13 @@ impl<S: Real> Value for Dual<S> {
     fn asin(self) -> Self {
         let one = S::splat(1.0);
         let k = one.div(one.sub(self.v.mul(self.v)).sqrt());
-        self.chain(self.v.asin(), k)
+        self.chain_or_zero(self.v.asin(), k)
     }
     #[inline(always)]
     fn acos(self) -> Self {
         let one = S::splat(1.0);
         let k = S::splat(-1.0).div(one.sub(self.v.mul(self.v)).sqrt());
-        self.chain(self.v.acos(), k)
+        self.chain_or_zero(self.v.acos(), k)
     }
     #[inline(always)]
     fn atan(self) -> Self {
@@ -312,7 +350,7 @@ impl<S: Real> Value for Dual<S> {
     }
     #[inline(always)]
     fn ln(self) -> Self {
-        self.chain(self.v.ln(), S::splat(1.0).div(self.v))
+        self.chain_or_zero(self.v.ln(), S::splat(1.0).div(self.v))
     }
     #[inline(always)]
     fn floor(self) -> Self {
@@ -329,7 +367,7 @@ impl<S: Real> Value for Dual<S> {
     #[inline(always)]
     fn recip(self) -> Self {
         let r = self.v.recip();
-        self.chain(r, r.neg().mul(r))
+        self.chain_or_zero(r, r.neg().mul(r))
     }
     #[inline(always)]
     fn not(self) -> Self {
@@ -351,13 +389,13 @@ impl<S: Real> Value for Dual<S> {
     #[inline(always)]
     fn div(self, b: Self) -> Self {
         let q = self.v.div(b.v);
-        Dual::chain2(self, b, q, S::splat(1.0).div(b.v), q.neg().div(b.v))
+        Dual::chain2_or_zero(self, b, q, S::splat(1.0).div(b.v), q.neg().div(b.v))
     }
     #[inline(always)]
     fn atan2(self, b: Self) -> Self {
         let (y, x) = (self.v, b.v);
         let d = x.mul(x).add(y.mul(y));
-        Dual::chain2(self, b, y.atan2(x), x.div(d), y.neg().div(d))
+        Dual::chain2_or_zero(self, b, y.atan2(x), x.div(d), y.neg().div(d))
     }
     #[inline(always)]
     fn modulo(self, b: Self) -> Self {

@@ -36,6 +36,25 @@ impl<const N: usize> Default for Lanes<N> {
 }
 
 impl<const N: usize> Lanes<N> {
+    /// Bit `k` set where lane `k` is below zero (inside a shape); NaN is
+    /// not. Only the first 64 lanes count.
+    ///
+    /// ```
+    /// use tapir::eval::Lanes;
+    /// let mut v = Lanes([1.0f32; 64]);
+    /// (v.0[0], v.0[5], v.0[6]) = (-1.0, -0.0, f32::NAN);
+    /// assert_eq!(v.negative_mask(), 1);
+    /// ```
+    #[inline]
+    pub fn negative_mask(&self) -> u64 {
+        let mut mask = 0u64;
+        for (c, chunk) in self.0.chunks_exact(W).take(64 / W).enumerate() {
+            let m = V::from_slice(chunk).simd_lt(V::splat(0.0)).to_bitmask();
+            mask |= m << (c * W);
+        }
+        mask
+    }
+
     /// Applies a vector operation to each group of 16 lanes.
     #[inline(always)]
     fn map(self, f: impl Fn(V) -> V) -> Self {

@@ -98,6 +98,23 @@ impl RenderStats {
     }
 }
 
+impl RenderStats {
+    /// The counters in words, one line per kind of work.
+    pub fn summary(&self) -> String {
+        let [ie, ii, sc, si, se, sl, fp] = self.snapshot();
+        let per = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        format!(
+            "interval evaluations: {ie} ({:.1} instructions each)\n\
+             prunings:             {sc} ({:.1} instructions read each)\n\
+             slice evaluations:    {se} ({:.1} instructions each)\n\
+             samples filled:       {fp}",
+            per(ii, ie),
+            per(si, sc),
+            per(sl, se),
+        )
+    }
+}
+
 impl Default for EvalOptions {
     fn default() -> Self {
         EvalOptions {
@@ -106,7 +123,7 @@ impl Default for EvalOptions {
             prune: true,
             z: 0.0,
             tile_sizes: vec![256, 64, 16, 8],
-            voxel_tile_sizes: vec![64, 16, 8],
+            voxel_tile_sizes: vec![64, 32, 16, 8],
             memory_budget: None,
             cancel: None,
             progress: None,

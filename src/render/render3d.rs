@@ -17,11 +17,13 @@
 //! - in cells of the last size, open columns are evaluated as slices from
 //!   the near side, stopping at each column's first inside sample.
 //!
-//! Each hit is then refined along its ray by bisection between the last
-//! outside and the first inside sample, to 1/128 of a sample step, and its
-//! normal is the normalised gradient there ([`crate::eval::GradSlice`]),
-//! turned into camera axes by [`View::normal`]. Where the gradient gives no
-//! direction, the normal is estimated from the neighbouring pixels' depths.
+//! Each hit is then refined along its ray: bisection between the first
+//! inside sample and the one above it narrows the bracket to 1/32 of a
+//! sample step, and a secant step in it gives the depth. The normal is the
+//! normalised gradient ([`crate::eval::GradSlice`]) at the bracket's inside
+//! end, turned into camera axes by [`View::normal`]; where the gradient
+//! gives no direction, it is estimated from the neighbouring pixels'
+//! depths.
 //!
 //! Cell bounds reach one sample towards the viewer beyond the cell, so that
 //! a pruned tape is exact over every refinement bracket that starts in the
@@ -40,10 +42,6 @@ use crate::error::Error;
 use crate::eval::{GRAD_LANES, Interval, LANES, Lanes};
 use crate::shape::Shape;
 use crate::tape::Tape;
-
-/// Bisection steps refining each hit: the depth is then within 2⁻⁷ of a
-/// sample step of the crossing.
-const REFINE_STEPS: usize = 6;
 
 /// What a 3D render shows: picture size, samples along each ray, and the
 /// view.
@@ -126,22 +124,9 @@ impl Geometry {
     }
 }
 
-/// A column's state while its root tile is rendered.
-#[derive(Copy, Clone, Debug)]
-struct Column {
-    /// Depth sample of the first inside sample, or -1 while none is known.
-    k: i32,
-    /// Refined hit depth.
-    w: f32,
-    /// Unit normal; zero while unknown (then estimated from neighbours).
-    n: [f32; 3],
-}
-
-const OPEN: Column = Column {
-    k: -1,
-    w: f32::NAN,
-    n: [0.0; 3],
-};
+/// Bisection steps refining each hit before the final secant step: the
+/// bracket is then 2⁻⁵ of a sample step wide.
+const BISECTIONS: usize = 5;
 
 /// One render's fixed inputs.
 struct Job<'a> {
@@ -153,23 +138,25 @@ struct Job<'a> {
     sizes: Vec<usize>,
 }
 
-/// A root tile's columns: `stride` wide, starting at image pixel `origin`.
-struct Tile<'a> {
-    cols: &'a mut [Column],
-    origin: [usize; 2],
-    stride: usize,
+/// The pixels of one strip of root tiles: whole rows of the picture,
+/// starting at row `y0`. A pixel whose hit is NaN is still open.
+struct Strip<'a> {
+    hits: &'a mut [f32],
+    normals: &'a mut [[f32; 3]],
+    y0: usize,
+    width: usize,
 }
 
-impl Tile<'_> {
-    fn col(&mut self, i: usize, j: usize) -> &mut Column {
-        &mut self.cols[(j - self.origin[1]) * self.stride + (i - self.origin[0])]
+impl Strip<'_> {
+    fn at(&self, i: usize, j: usize) -> usize {
+        (j - self.y0) * self.width + i
     }
 
-    /// True when every column of the block at `pos` of size `size` has a hit.
+    /// True when every pixel of the block at `pos` of size `size` has a hit.
     fn covered(&self, pos: [usize; 3], size: [usize; 3]) -> bool {
         (0..size[1]).all(|dj| {
-            let row = (pos[1] + dj - self.origin[1]) * self.stride + (pos[0] - self.origin[0]);
-            self.cols[row..row + size[0]].iter().all(|c| c.k >= 0)
+            let row = self.at(pos[0], pos[1] + dj);
+            self.hits[row..row + size[0]].iter().all(|w| !w.is_nan())
         })
     }
 }
@@ -177,35 +164,56 @@ impl Tile<'_> {
 /// A hit waiting for refinement: pixel and first inside sample.
 #[derive(Copy, Clone, Debug, Default)]
 struct Hit {
-    i: usize,
-    j: usize,
-    k: usize,
+    i: u32,
+    j: u32,
+    k: u32,
+}
+
+/// Buffers reused from cell to cell while a strip is rendered.
+struct Scratch {
+    /// Open columns of the cell being searched.
+    open: [(u32, u32); LANES],
+    /// Hits waiting for refinement.
+    hits: [Hit; LANES],
+    /// Sample positions of a slice.
+    xyz: [Lanes<LANES>; 3],
+    /// Refinement brackets and the values at their ends.
+    lo: [f32; LANES],
+    hi: [f32; LANES],
+    flo: [f32; LANES],
+    fhi: [f32; LANES],
+}
+
+/// The state of one strip's walk: its worker, pixels and scratch space.
+struct Walk<'a, 'w> {
+    w: &'w mut Worker,
+    strip: Strip<'a>,
+    s: Box<Scratch>,
 }
 
 impl Job<'_> {
-    /// Renders the root tile at pixel `(x0, y0)` into `cols`.
-    fn root(&self, w: &mut Worker, [x0, y0]: [usize; 2], cols: &mut [Column]) {
+    /// Renders the root tiles of a strip of rows.
+    fn strip(&self, walk: &mut Walk) {
         let r = self.sizes[0];
-        let (tw, th) = (r.min(self.dims[0] - x0), r.min(self.dims[1] - y0));
-        let mut tile = Tile {
-            cols,
-            origin: [x0, y0],
-            stride: r,
-        };
-        let mut top = self.dims[2];
-        while top > 0 {
-            let lo = top.saturating_sub(r);
-            let (pos, size) = ([x0, y0, lo], [tw, th, top - lo]);
-            if tile.covered(pos, size) {
-                break;
+        let y0 = walk.strip.y0;
+        let th = r.min(self.dims[1] - y0);
+        for x0 in (0..self.dims[0]).step_by(r) {
+            let tw = r.min(self.dims[0] - x0);
+            let mut top = self.dims[2];
+            while top > 0 {
+                let lo = top.saturating_sub(r);
+                let (pos, size) = ([x0, y0, lo], [tw, th, top - lo]);
+                if walk.strip.covered(pos, size) {
+                    break;
+                }
+                self.cell(walk, self.tape, 0, pos, size);
+                top = lo;
             }
-            self.cell(w, self.tape, 0, pos, size, &mut tile);
-            top = lo;
+            if let Some(p) = &self.opts.progress {
+                p.0.fetch_add(1, Ordering::Relaxed);
+            }
         }
-        if let Some(p) = &self.opts.progress {
-            p.0.fetch_add(1, Ordering::Relaxed);
-        }
-        w.report(self.opts);
+        walk.w.report(self.opts);
     }
 
     /// The interval box of a cell, reaching one sample nearer the viewer
@@ -222,221 +230,233 @@ impl Job<'_> {
         self.at.axes[2].get(k + 1).copied().unwrap_or(1.0)
     }
 
-    fn cell(
-        &self,
-        w: &mut Worker,
-        tape: &Tape,
-        level: usize,
-        pos: [usize; 3],
-        size: [usize; 3],
-        tile: &mut Tile,
-    ) {
-        if self.opts.cancelled() || tile.covered(pos, size) {
+    fn cell(&self, walk: &mut Walk, tape: &Tape, level: usize, pos: [usize; 3], size: [usize; 3]) {
+        if self.opts.cancelled() || walk.strip.covered(pos, size) {
             return;
         }
         let leaf = level + 1 == self.sizes.len();
         let mut pruned = None;
-        if w.prune {
-            let v = w.interval(tape, self.bounds(pos, size));
+        if walk.w.prune {
+            let v = walk.w.interval(tape, self.bounds(pos, size));
             if !v.is_unknown() && v.lo() >= 0.0 {
                 return;
             }
-            pruned = w.prune(tape);
+            pruned = walk.w.prune(tape);
             if !v.is_unknown() && v.hi() < 0.0 {
                 let t = pruned.as_ref().unwrap_or(tape);
-                self.fill(w, t, pos, size, tile);
-                w.recycle(pruned);
+                self.fill(walk, t, pos, size);
+                walk.w.recycle(pruned);
                 return;
             }
         }
         let t = pruned.as_ref().unwrap_or(tape);
         if leaf {
-            self.columns(w, t, pos, size, tile);
+            self.columns(walk, t, pos, size);
         } else {
             let step = self.sizes[level + 1];
-            let top = pos[2] + size[2];
-            let mut hi = top;
+            let mut hi = pos[2] + size[2];
             while hi > pos[2] {
                 let lo = hi.saturating_sub(step).max(pos[2]);
                 for dj in (0..size[1]).step_by(step) {
                     for di in (0..size[0]).step_by(step) {
                         let at = [pos[0] + di, pos[1] + dj, lo];
                         let sub = [step.min(size[0] - di), step.min(size[1] - dj), hi - lo];
-                        self.cell(w, t, level + 1, at, sub, tile);
+                        self.cell(walk, t, level + 1, at, sub);
                     }
                 }
                 hi = lo;
             }
         }
-        w.recycle(pruned);
+        walk.w.recycle(pruned);
+    }
+
+    /// Calls `each` with batches of up to [`LANES`] open columns of the
+    /// block at `pos` of size `size`, gathered in `walk.s.open`.
+    fn open_columns(
+        &self,
+        walk: &mut Walk,
+        pos: [usize; 3],
+        size: [usize; 3],
+        mut each: impl FnMut(&Self, &mut Walk, usize),
+    ) {
+        let mut n = 0;
+        for j in pos[1]..pos[1] + size[1] {
+            let row = walk.strip.at(pos[0], j);
+            for di in 0..size[0] {
+                if walk.strip.hits[row + di].is_nan() {
+                    walk.s.open[n] = ((pos[0] + di) as u32, j as u32);
+                    n += 1;
+                    if n == LANES {
+                        each(self, walk, n);
+                        n = 0;
+                    }
+                }
+            }
+        }
+        if n > 0 {
+            each(self, walk, n);
+        }
     }
 
     /// A cell proven entirely inside: its open columns are hit at its top.
-    fn fill(
-        &self,
-        w: &mut Worker,
-        tape: &Tape,
-        pos: [usize; 3],
-        size: [usize; 3],
-        tile: &mut Tile,
-    ) {
-        let k = pos[2] + size[2] - 1;
-        let mut hits = [Hit::default(); LANES];
-        let mut n = 0;
-        for j in pos[1]..pos[1] + size[1] {
-            for i in pos[0]..pos[0] + size[0] {
-                if tile.col(i, j).k < 0 {
-                    hits[n] = Hit { i, j, k };
-                    n += 1;
-                    if n == LANES {
-                        self.finish(w, tape, &hits, tile);
-                        n = 0;
-                    }
-                }
+    fn fill(&self, walk: &mut Walk, tape: &Tape, pos: [usize; 3], size: [usize; 3]) {
+        let k = (pos[2] + size[2] - 1) as u32;
+        self.open_columns(walk, pos, size, |job, walk, n| {
+            for c in 0..n {
+                let (i, j) = walk.s.open[c];
+                walk.s.hits[c] = Hit { i, j, k };
             }
-        }
-        self.finish(w, tape, &hits[..n], tile);
-        w.work.filled += (size[0] * size[1]) as u64;
+            job.finish(walk, tape, n);
+        });
+        walk.w.work.filled += (size[0] * size[1]) as u64;
     }
 
-    /// Evaluates the open columns of a leaf cell from its top down, up to
-    /// [`LANES`] columns at a time.
-    fn columns(
-        &self,
-        w: &mut Worker,
-        tape: &Tape,
-        pos: [usize; 3],
-        size: [usize; 3],
-        tile: &mut Tile,
-    ) {
+    /// Evaluates the open columns of a leaf cell from its top down.
+    fn columns(&self, walk: &mut Walk, tape: &Tape, pos: [usize; 3], size: [usize; 3]) {
         let span = (pos[2], pos[2] + size[2]);
-        let mut batch = [(0usize, 0usize); LANES];
-        let mut n = 0;
-        for j in pos[1]..pos[1] + size[1] {
-            for i in pos[0]..pos[0] + size[0] {
-                if tile.col(i, j).k < 0 {
-                    batch[n] = (i, j);
-                    n += 1;
-                    if n == LANES {
-                        self.search(w, tape, span, &batch, tile);
-                        n = 0;
-                    }
-                }
-            }
-        }
-        self.search(w, tape, span, &batch[..n], tile);
+        self.open_columns(walk, pos, size, |job, walk, n| {
+            job.search(walk, tape, span, n)
+        });
     }
 
-    /// Finds the first inside sample of each column of `cols` among depth
-    /// samples `bottom..top`, nearest first, then refines the hits. Each
-    /// pass packs the next `LANES / open` samples of every open column into
-    /// one slice, so that few open columns still fill the lanes.
-    fn search(
-        &self,
-        w: &mut Worker,
-        tape: &Tape,
-        (bottom, top): (usize, usize),
-        cols: &[(usize, usize)],
-        tile: &mut Tile,
-    ) {
+    /// Finds the first inside sample of each of the `m` columns in
+    /// `walk.s.open` among depth samples `bottom..top`, nearest first, then
+    /// refines the hits.
+    ///
+    /// The open columns go down together: each pass evaluates the next
+    /// `per = LANES / open` samples of every open column in one slice
+    /// (lanes `c·per .. c·per + per` for column `c`, nearest first), so
+    /// that few open columns still fill the lanes.
+    fn search(&self, walk: &mut Walk, tape: &Tape, (bottom, top): (usize, usize), mut m: usize) {
         let [ax, ay, az] = &self.at.axes;
-        // Open columns and the sample below the last one evaluated (so
-        // `next - 1` is the next to evaluate).
-        let mut open = [(0usize, 0usize, 0usize); LANES];
-        for (o, &(i, j)) in open.iter_mut().zip(cols) {
-            *o = (i, j, top);
-        }
-        let mut m = cols.len();
-        let mut hits = [Hit::default(); LANES];
+        let s = &mut *walk.s;
+        let mut next = top;
         let mut nh = 0;
-        let mut xyz = [Lanes::default(); 3];
-        while m > 0 {
-            let per = LANES / m;
-            let mut n = 0;
-            for &(i, j, next) in &open[..m] {
-                for k in (next.saturating_sub(per).max(bottom)..next).rev() {
-                    (xyz[0].0[n], xyz[1].0[n], xyz[2].0[n]) = (ax[i], ay[j], az[k]);
-                    n += 1;
+        // The (open columns, samples per column) the x and y lanes hold.
+        let mut layout = (0, 0);
+        while m > 0 && next > bottom {
+            let per = (LANES / m).min(next - bottom);
+            let used = m * per;
+            let [xs, ys, zs] = &mut s.xyz;
+            if layout != (m, per) {
+                for (c, &(i, j)) in s.open[..m].iter().enumerate() {
+                    xs.0[c * per..(c + 1) * per].fill(ax[i as usize]);
+                    ys.0[c * per..(c + 1) * per].fill(ay[j as usize]);
                 }
+                let (x, y) = (xs.0[used - 1], ys.0[used - 1]);
+                xs.0[used..].fill(x);
+                ys.0[used..].fill(y);
+                layout = (m, per);
             }
-            for pad in n..LANES {
-                for a in &mut xyz {
-                    a.0[pad] = a.0[n - 1];
+            let depths = &az[next - per..next];
+            if per == 1 {
+                zs.0.fill(depths[0]);
+            } else {
+                for chunk in zs.0[..used].chunks_exact_mut(per) {
+                    for (z, &d) in chunk.iter_mut().zip(depths.iter().rev()) {
+                        *z = d;
+                    }
                 }
+                zs.0[used..].fill(depths[0]);
             }
-            let v = w.slice(tape, xyz);
-            // Lanes of one column are consecutive, nearest first: the first
-            // inside one is its hit.
-            let (mut lane, mut still) = (0, 0);
+            let inside = walk.w.slice(tape, s.xyz).negative_mask();
+            next -= per;
+            if inside == 0 {
+                continue;
+            }
+            let group = if per == 64 {
+                u64::MAX
+            } else {
+                (1u64 << per) - 1
+            };
+            let mut still = 0;
             for c in 0..m {
-                let (i, j, next) = open[c];
-                let low = next.saturating_sub(per).max(bottom);
-                let hit = (low..next)
-                    .rev()
-                    .zip(&v.0[lane..])
-                    .find(|&(_, v)| *v < 0.0)
-                    .map(|(k, _)| k);
-                lane += next - low;
-                if let Some(k) = hit {
-                    hits[nh] = Hit { i, j, k };
+                let bits = (inside >> (c * per)) & group;
+                let (i, j) = s.open[c];
+                if bits != 0 {
+                    let k = (next + per - 1 - bits.trailing_zeros() as usize) as u32;
+                    s.hits[nh] = Hit { i, j, k };
                     nh += 1;
-                } else if low > bottom {
-                    open[still] = (i, j, low);
+                } else {
+                    s.open[still] = (i, j);
                     still += 1;
                 }
             }
             m = still;
         }
-        self.finish(w, tape, &hits[..nh], tile);
+        self.finish(walk, tape, nh);
     }
 
-    /// Refines up to [`LANES`] hits along their rays and sets their depths
-    /// and normals.
-    fn finish(&self, w: &mut Worker, tape: &Tape, hits: &[Hit], tile: &mut Tile) {
-        if hits.is_empty() {
+    /// Refines the first `m` hits of `walk.s.hits` along their rays and
+    /// sets their depths and normals.
+    ///
+    /// Each hit's bracket, from its first inside sample (`lo`) to the one
+    /// above (`hi`, outside), is halved [`BISECTIONS`] times; then a secant
+    /// step between the two ends' values (when both were evaluated) gives
+    /// the depth. Every lane is independent of the others, so a hit's depth
+    /// does not depend on which hits share its batch.
+    fn finish(&self, walk: &mut Walk, tape: &Tape, m: usize) {
+        if m == 0 {
             return;
         }
         let [ax, ay, az] = &self.at.axes;
-        let mut xyz = [Lanes::default(); 3];
-        let (mut lo, mut hi) = ([0f32; LANES], [0f32; LANES]);
-        for (n, h) in hits.iter().enumerate() {
-            (xyz[0].0[n], xyz[1].0[n]) = (ax[h.i], ay[h.j]);
-            (lo[n], hi[n]) = (az[h.k], self.above(h.k));
+        let s = &mut *walk.s;
+        for n in 0..LANES {
+            let h = s.hits[n.min(m - 1)];
+            s.xyz[0].0[n] = ax[h.i as usize];
+            s.xyz[1].0[n] = ay[h.j as usize];
+            s.lo[n] = az[h.k as usize];
+            s.hi[n] = self.above(h.k as usize);
         }
-        let m = hits.len();
-        for n in m..LANES {
-            (xyz[0].0[n], xyz[1].0[n]) = (xyz[0].0[m - 1], xyz[1].0[m - 1]);
-            (lo[n], hi[n]) = (lo[m - 1], hi[m - 1]);
-        }
-        // Bisection: `lo` stays inside, `hi` outside.
-        for _ in 0..REFINE_STEPS {
+        s.flo = [f32::NAN; LANES];
+        s.fhi = [f32::NAN; LANES];
+        for _ in 0..BISECTIONS {
             for n in 0..LANES {
-                xyz[2].0[n] = lo[n] + (hi[n] - lo[n]) * 0.5;
+                s.xyz[2].0[n] = s.lo[n] + (s.hi[n] - s.lo[n]) * 0.5;
             }
-            let v = w.slice(tape, xyz);
+            let v = walk.w.slice(tape, s.xyz);
             for n in 0..LANES {
-                if v.0[n] < 0.0 {
-                    lo[n] = xyz[2].0[n];
+                let (z, f) = (s.xyz[2].0[n], v.0[n]);
+                if f < 0.0 {
+                    (s.lo[n], s.flo[n]) = (z, f);
                 } else {
-                    hi[n] = xyz[2].0[n];
+                    (s.hi[n], s.fhi[n]) = (z, f);
                 }
             }
         }
-        let depth: [f32; LANES] = std::array::from_fn(|n| lo[n] + (hi[n] - lo[n]) * 0.5);
-        // Gradients at the refined hits, GRAD_LANES at a time.
+        // The depth: a secant step in the final bracket. The normal: the
+        // gradient at the bracket's inside end, where (unlike exactly on the
+        // surface, where the secant may land) every min/max takes the
+        // branch that shapes the surface.
+        let depth: [f32; LANES] = std::array::from_fn(|n| {
+            let (a, b) = (s.flo[n], s.fhi[n]);
+            let t = if a.is_finite() && b.is_finite() && b >= 0.0 {
+                a / (a - b)
+            } else {
+                0.5
+            };
+            s.lo[n] + (s.hi[n] - s.lo[n]) * t
+        });
         for start in (0..m).step_by(GRAD_LANES) {
-            let pick = |src: &[f32]| Lanes(std::array::from_fn(|k| src[(start + k).min(m - 1)]));
-            let g = w.grad(tape, [pick(&xyz[0].0), pick(&xyz[1].0), pick(&depth)]);
+            let pick = |src: &[f32; LANES]| Lanes(std::array::from_fn(|k| src[start + k]));
+            let g = walk
+                .w
+                .grad(tape, [pick(&s.xyz[0].0), pick(&s.xyz[1].0), pick(&s.lo)]);
             for k in 0..GRAD_LANES.min(m - start) {
                 let n = start + k;
-                let h = hits[n];
-                let p = [xyz[0].0[n], xyz[1].0[n], depth[n]];
+                let h = s.hits[n];
+                let p = [s.xyz[0].0[n], s.xyz[1].0[n], s.lo[n]];
+                // A first hit faces the viewer; a normal that does not
+                // belongs to a hidden surface just behind an edge, and is
+                // estimated from the neighbours instead.
                 let normal = self
                     .view
                     .normal(p, [g.dx.0[k], g.dy.0[k], g.dz.0[k]])
+                    .filter(|n| n[2] >= 0.0)
                     .unwrap_or([0.0; 3]);
-                let col = tile.col(h.i, h.j);
-                (col.k, col.w, col.n) = (h.k as i32, depth[n], normal);
+                let at = walk.strip.at(h.i as usize, h.j as usize);
+                walk.strip.hits[at] = depth[n];
+                walk.strip.normals[at] = normal;
             }
         }
     }
@@ -468,14 +488,14 @@ impl Shape {
         frame.validate()?;
         let (width, height, depth) = (frame.width, frame.height, frame.depth);
         let grid = View::image_grid(width, height, depth);
-        // Per pixel: a column while rendering (20 bytes), the depth and the
-        // normal of the result (16); plus the coordinate arrays.
+        // Per pixel: the depth and the normal (16 bytes); plus the
+        // coordinate arrays.
         let pixels = width.saturating_mul(height);
         let coords = width
             .saturating_add(height)
             .saturating_add(depth)
             .saturating_mul(4);
-        let bytes = pixels.saturating_mul(36).saturating_add(coords);
+        let bytes = pixels.saturating_mul(16).saturating_add(coords);
         check_bytes(
             bytes,
             || format!("a {width}×{height}×{depth} 3D render"),
@@ -492,9 +512,11 @@ impl Shape {
             return Ok(geometry);
         }
         let seen = frame.view.apply(self);
+        // Strips of root tiles run in parallel: enough of them to keep
+        // every thread busy.
         let sizes = root_sizes_3d(
             &opts.voxel_tile_sizes,
-            [width, height, 1],
+            [1, height, 1],
             pool_threads(opts.threads),
         );
         let r = sizes[0];
@@ -506,51 +528,61 @@ impl Shape {
             dims: grid.dims(),
             sizes,
         };
-        let roots: Vec<[usize; 2]> = (0..height)
-            .step_by(r)
-            .flat_map(|y| (0..width).step_by(r).map(move |x| [x, y]))
-            .collect();
-        let mut tiled = vec![OPEN; roots.len() * r * r];
+        geometry.hits = vec![f32::NAN; pixels];
+        geometry.normals = vec![[0.0; 3]; pixels];
         if let Some(p) = &opts.progress {
             p.0.store(0, Ordering::Relaxed);
-            p.1.store(roots.len(), Ordering::Relaxed);
+            p.1.store(height.div_ceil(r) * width.div_ceil(r), Ordering::Relaxed);
         }
+        let rows = r * width;
+        let run = |w: &mut Worker, (n, (hits, normals)): (usize, (&mut [f32], &mut [[f32; 3]]))| {
+            let mut walk = Walk {
+                w,
+                strip: Strip {
+                    hits,
+                    normals,
+                    y0: n * r,
+                    width,
+                },
+                s: Box::new(Scratch {
+                    open: [(0, 0); LANES],
+                    hits: [Hit::default(); LANES],
+                    xyz: [Lanes::default(); 3],
+                    lo: [0.0; LANES],
+                    hi: [0.0; LANES],
+                    flo: [0.0; LANES],
+                    fhi: [0.0; LANES],
+                }),
+            };
+            job.strip(&mut walk);
+        };
         with_pool(opts.threads, || {
             #[cfg(feature = "parallel")]
             {
                 use rayon::prelude::*;
-                tiled.par_chunks_mut(r * r).zip(&roots).for_each_init(
-                    || Worker::lease(opts),
-                    |w, (chunk, &t)| job.root(w, t, chunk),
-                );
+                geometry
+                    .hits
+                    .par_chunks_mut(rows)
+                    .zip(geometry.normals.par_chunks_mut(rows))
+                    .enumerate()
+                    .for_each_init(|| Worker::lease(opts), |w, item| run(w, item));
             }
             #[cfg(not(feature = "parallel"))]
             {
                 let mut w = Worker::lease(opts);
-                for (chunk, &t) in tiled.chunks_mut(r * r).zip(&roots) {
-                    job.root(&mut w, t, chunk);
+                for item in geometry
+                    .hits
+                    .chunks_mut(rows)
+                    .zip(geometry.normals.chunks_mut(rows))
+                    .enumerate()
+                {
+                    run(&mut w, item);
                 }
             }
         })?;
         if opts.cancelled() {
             return Err(Error::Interrupted);
         }
-        geometry.hits = vec![f32::NAN; pixels];
-        geometry.normals = vec![[0.0; 3]; pixels];
-        for (chunk, &[x0, y0]) in tiled.chunks(r * r).zip(&roots) {
-            let (tw, th) = (r.min(width - x0), r.min(height - y0));
-            for j in 0..th {
-                for i in 0..tw {
-                    let c = chunk[j * r + i];
-                    let p = (y0 + j) * width + x0 + i;
-                    if c.k >= 0 {
-                        geometry.hits[p] = c.w;
-                        geometry.normals[p] = c.n;
-                    }
-                }
-            }
-        }
-        drop(tiled);
         estimate_missing_normals(&mut geometry);
         Ok(geometry)
     }

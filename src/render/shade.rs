@@ -108,6 +108,7 @@ pub fn shaded_image(g: &Geometry, shading: &Shading) -> Vec<u8> {
         None
     };
     let lights = LIGHTS.map(|(d, s)| (unit(d), s));
+    let srgb = srgb_table();
     let mut rgb = Vec::with_capacity(g.hits.len() * 3);
     for (p, (n, w)) in g.normals.iter().zip(&g.hits).enumerate() {
         let row = p / g.width.max(1);
@@ -128,7 +129,9 @@ pub fn shaded_image(g: &Geometry, shading: &Shading) -> Vec<u8> {
             }
             std::array::from_fn(|c| ALBEDO[c] * diffuse + specular)
         };
-        rgb.extend(colour.map(|c: f64| to_byte(linear_to_srgb(c))));
+        rgb.extend(
+            colour.map(|c: f64| srgb[(c.clamp(0.0, 1.0) * SRGB_STEPS as f64).round() as usize]),
+        );
     }
     rgb
 }
@@ -236,6 +239,17 @@ fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
 fn unit(v: [f64; 3]) -> [f64; 3] {
     let l = dot(v, v).sqrt();
     v.map(|c| c / l)
+}
+
+/// Entries of the linear → sRGB byte table, less one: fine enough that
+/// neighbouring entries never differ by more than one level.
+const SRGB_STEPS: usize = 4095;
+
+/// The sRGB byte of each linear intensity `i / SRGB_STEPS`.
+fn srgb_table() -> Vec<u8> {
+    (0..=SRGB_STEPS)
+        .map(|i| to_byte(linear_to_srgb(i as f64 / SRGB_STEPS as f64)))
+        .collect()
 }
 
 /// The sRGB encoding of a linear intensity.

@@ -57,8 +57,8 @@ pub struct View {
     pub yaw: f64,
     /// Degrees the camera rises above the horizontal; positive looks down.
     pub pitch: f64,
-    /// Degrees the picture turns about the view direction; positive turns
-    /// the scene counter-clockwise.
+    /// Degrees the camera turns about the view direction; positive turns it
+    /// counter-clockwise, so the scene appears turned clockwise.
     pub roll: f64,
     /// Perspective strength `s` in `[0, MAX_PERSPECTIVE]`: 0 is
     /// orthographic; otherwise the eye is at distance `scale / s` from the

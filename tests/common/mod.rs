@@ -155,6 +155,75 @@ impl Csg {
     }
 }
 
+/// A random constructive-solid-geometry shape in space: balls and boxes
+/// combined with min/max, for the 3D renderer and voxel grids.
+#[derive(Clone, Debug)]
+pub struct Csg3 {
+    pub parts: Vec<(u8, [f32; 3], f32, f32)>,
+}
+
+pub fn csg3(max_parts: usize) -> impl Strategy<Value = Csg3> {
+    prop::collection::vec(
+        (
+            any::<u8>(),
+            [-0.9f32..0.9, -0.9f32..0.9, -0.9f32..0.9],
+            0.05f32..0.6,
+            0.05f32..0.6,
+        ),
+        1..max_parts,
+    )
+    .prop_map(|parts| Csg3 { parts })
+}
+
+impl Csg3 {
+    pub fn build(&self) -> (Graph, NodeId) {
+        use BinaryOp::*;
+        use UnaryOp::*;
+        let mut g = Graph::new();
+        let vars = [g.var(Var::X), g.var(Var::Y), g.var(Var::Z)];
+        let mut acc: Option<NodeId> = None;
+        for &(kind, c, r, s) in &self.parts {
+            let d: Vec<NodeId> = (0..3)
+                .map(|a| {
+                    let ca = g.constant(c[a]);
+                    g.binary(Sub, vars[a], ca)
+                })
+                .collect();
+            let shape = if kind % 2 == 0 {
+                let sq: Vec<NodeId> = d.iter().map(|&v| g.unary(Square, v)).collect();
+                let s01 = g.binary(Add, sq[0], sq[1]);
+                let s2 = g.binary(Add, s01, sq[2]);
+                let len = g.unary(Sqrt, s2);
+                let rc = g.constant(r);
+                g.binary(Sub, len, rc)
+            } else {
+                let half = [r, s, (r + s) / 2.0];
+                let q: Vec<NodeId> = (0..3)
+                    .map(|a| {
+                        let ab = g.unary(Abs, d[a]);
+                        let h = g.constant(half[a]);
+                        g.binary(Sub, ab, h)
+                    })
+                    .collect();
+                let m = g.binary(Max, q[0], q[1]);
+                g.binary(Max, m, q[2])
+            };
+            acc = Some(match acc {
+                None => shape,
+                Some(a) => match (kind / 2) % 4 {
+                    0 | 1 => g.binary(Min, a, shape),
+                    2 => {
+                        let n = g.unary(Neg, shape);
+                        g.binary(Max, a, n)
+                    }
+                    _ => g.binary(Max, a, shape),
+                },
+            });
+        }
+        (g, acc.unwrap())
+    }
+}
+
 /// Equal bit patterns, or both NaN (NaN payloads are not part of the
 /// contract between different value types).
 pub fn same(a: f32, b: f32) -> bool {
