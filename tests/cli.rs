@@ -111,7 +111,7 @@ fn help_teaches() {
         "{out}"
     );
     assert!(out.contains("130"), "exit codes listed: {out}");
-    for cmd in ["render", "bench", "info", "export"] {
+    for cmd in ["render", "render3d", "bench", "info", "export"] {
         let o = run(&[cmd, "--help"]);
         assert!(o.status.success(), "{cmd}");
         let out = stdout(&o);
@@ -132,6 +132,29 @@ fn help_teaches() {
     }
     assert!(
         out.contains("Default: 1024") && out.contains("Example: --size 512"),
+        "{out}"
+    );
+    let out = stdout(&run(&["render3d", "--help"]));
+    for opt in [
+        "--mode",
+        "--ssao",
+        "--yaw",
+        "--pitch",
+        "--roll",
+        "--perspective",
+        "--scale",
+        "--center",
+        "--depth",
+        "--threads",
+        "--dispatch",
+        "--no-prune",
+        "--width",
+        "--height",
+    ] {
+        assert!(out.contains(opt), "render3d --help lacks {opt}");
+    }
+    assert!(
+        out.contains("Examples:") && out.contains("Exit codes"),
         "{out}"
     );
     // No arguments: usage on stderr, exit 2.
@@ -535,4 +558,196 @@ fn bench_json_lists_every_dispatch() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("tail speedup"), "{}", stdout(&o));
+}
+
+const BALL: &str = "sqrt(x*x + y*y + z*z) - 0.5\n";
+
+/// `tapir render3d` writes the picture each mode promises, the same as the
+/// library's, for any thread count and dispatch style.
+#[test]
+fn render3d_modes() {
+    use tapir::render::{Frame3d, View, shade};
+    let s = Scratch::new("render3d");
+    let input = s.write("ball.expr", BALL);
+    let shape = Shape::from_expr(BALL).unwrap();
+    let frame = Frame3d {
+        view: View {
+            yaw: 20.0,
+            pitch: 10.0,
+            ..View::default()
+        },
+        ..Frame3d::square(64)
+    };
+    let g = shape.render3d(&frame, &EvalOptions::default()).unwrap();
+    let angles = ["--size", "64", "--yaw", "20", "--pitch", "10"];
+    let render = |name: &str, extra: &[&str]| -> PathBuf {
+        let out = s.path(name);
+        let mut args = vec!["render3d", p(&input), "-o", p(&out)];
+        args.extend_from_slice(&angles);
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stderr(&o).contains("64×64×64"), "{}", stderr(&o));
+        out
+    };
+    // Depth: 16-bit grey, exactly the library's levels.
+    let depth = image::open(render("d.png", &["--mode", "depth"])).unwrap();
+    let depth = depth.as_luma16().expect("a 16-bit grey PNG").clone();
+    let want = shade::depth_image(&g);
+    assert_eq!(depth.as_raw(), &want);
+    assert_eq!(want.iter().filter(|&&d| d > 0).count(), g.covered());
+    // Normals: RGB, the library's colours.
+    let normals = image::open(render("n.png", &["--mode", "normals", "--threads", "1"])).unwrap();
+    assert_eq!(
+        normals.as_rgb8().unwrap().as_raw(),
+        &shade::normal_image(&g)
+    );
+    // Shaded (the default), with and without ambient occlusion.
+    let shaded = image::open(render("s.png", &["--dispatch", "match"])).unwrap();
+    let shaded = shaded.as_rgb8().unwrap().as_raw().clone();
+    assert_eq!(
+        shaded,
+        shade::shaded_image(&g, &shade::Shading { ssao: false })
+    );
+    let ao = image::open(render("a.png", &["--ssao", "--dispatch", "trampoline"])).unwrap();
+    assert_eq!(
+        ao.as_rgb8().unwrap().as_raw(),
+        &shade::shaded_image(&g, &shade::Shading { ssao: true })
+    );
+    // Brute force gives the same picture.
+    let brute = image::open(render("b.png", &["--no-prune"])).unwrap();
+    assert_eq!(brute.as_rgb8().unwrap().as_raw(), &shaded);
+    // The default output name.
+    let o = run(&["render3d", p(&input), "--size", "16"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(s.path("ball-3d.png").is_file(), "{:?}", s.files());
+}
+
+/// Bad render3d requests fail with exit code 2, a message naming the
+/// problem, and no file.
+#[test]
+fn render3d_refuses_bad_requests() {
+    let s = Scratch::new("render3d-bad");
+    let input = s.write("ball.expr", BALL);
+    let out = s.path("out.png");
+    let cases: &[(&[&str], &str)] = &[
+        (&["--size", "0"], "at least 1 pixel"),
+        (&["--depth", "0"], "at least 1 pixel"),
+        (&["--size", "100000"], "too big"),
+        (&["--size", "60000"], "memory"),
+        (&["--perspective", "2"], "perspective"),
+        (&["--scale", "0"], "scale"),
+        (&["--center", "1,2"], "3 numbers"),
+        (&["--yaw", "x"], "degrees"),
+        (&["--mode", "wire"], "shaded"),
+        (&["--threads", "100000"], "threads"),
+    ];
+    for (extra, words) in cases {
+        let mut args = vec!["render3d", p(&input), "-o", p(&out)];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert_fails(&o, 2);
+        assert!(stderr(&o).contains(words), "{extra:?}: {}", stderr(&o));
+        assert!(!out.exists(), "{extra:?} wrote a file");
+    }
+    let bad = s.write("bad.expr", "sqrt(x*x + ) - 1");
+    let o = run(&["render3d", p(&bad), "-o", p(&out)]);
+    assert_fails(&o, 2);
+    assert!(stderr(&o).contains("bad.expr:1:"), "{}", stderr(&o));
+    assert_eq!(s.files(), ["bad.expr", "ball.expr"]);
+}
+
+#[test]
+fn render3d_sigint_leaves_no_trace() {
+    let s = Scratch::new("render3d-sigint");
+    // A heavy 3D field: brute force at 2048² takes minutes.
+    let input = s.write("heavy.expr", &heavy_expr().replace("y*y", "y*y + z*z"));
+    let out = s.write("out.png", "previous picture");
+    let mut child = tapir()
+        .args([
+            "render3d",
+            p(&input),
+            "-o",
+            p(&out),
+            "--size",
+            "2048",
+            "--no-prune",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("tapir render3d did not stop within 60 s of SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(std::fs::read(&out).unwrap(), b"previous picture");
+    assert_eq!(s.files(), ["heavy.expr", "out.png"]);
+}
+
+#[test]
+fn bench_3d_rows_agree() {
+    let s = Scratch::new("bench3d");
+    let input = s.write("ball.expr", BALL);
+    let o = run(&[
+        "bench",
+        p(&input),
+        "--size",
+        "32",
+        "--runs",
+        "1",
+        "--3d",
+        "--size-3d",
+        "32",
+        "--json",
+        "--threads",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json = stdout(&o);
+    assert!(json.contains("\"size3d\": [32, 32, 32]"), "{json}");
+    let rows = json.split("\"frames3d\": ").nth(1).unwrap();
+    // Pruning on and off, 1 and 2 threads, each with three dispatch styles
+    // that agree with each other and with the render3d child.
+    assert_eq!(rows.matches("\"prune\": ").count(), 4, "{rows}");
+    assert_eq!(rows.matches("\"same_pixels\": true").count(), 12, "{rows}");
+    let shape = Shape::from_expr(BALL).unwrap();
+    let hit = shape
+        .render3d(&tapir::render::Frame3d::square(32), &EvalOptions::default())
+        .unwrap()
+        .covered();
+    assert!(
+        rows.contains(&format!("\"child_inside\": {hit},")),
+        "{rows}"
+    );
+    assert!(json.contains("\"agree\": true"), "{json}");
+    let table = stdout(&run(&[
+        "bench",
+        p(&input),
+        "--size",
+        "16",
+        "--runs",
+        "1",
+        "--3d",
+        "--size-3d",
+        "16",
+        "--no-memory",
+        "--no-brute",
+    ]));
+    assert!(table.contains("3D frames, 16×16×16"), "{table}");
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tapir::eval::{Choice, Grad, Interval, Lanes};
 use tapir::interp::{Dispatch, Machine};
 use tapir::lang::parse_vm;
-use tapir::render::{Bounds2, ColorMode, EvalOptions, Grid2, MAX_THREADS};
+use tapir::render::{Bounds2, ColorMode, EvalOptions, Frame3d, Grid2, Grid3, MAX_THREADS, View};
 use tapir::{Error, Shape};
 
 const N: usize = 16;
@@ -108,6 +108,41 @@ fn hundred_thousand_nested_parentheses() {
     };
     let image = shape.eval_grid(&Grid2::square(16), &opts).unwrap();
     assert_eq!(image.len(), 256);
+    // In 3D too: a turned view (the tape is lifted to a graph, moved and
+    // lowered again), and a voxel grid.
+    deep_3d(&shape, 30.0, 4);
+}
+
+/// A small (`n`² × `n`) 3D render through a view turned by `yaw` degrees (when not 0,
+/// the tape is lifted to a graph, moved and lowered again) and a voxel
+/// grid, with the results checked against point evaluation.
+fn deep_3d(shape: &Shape, yaw: f64, n: usize) {
+    let opts = EvalOptions {
+        voxel_tile_sizes: vec![n],
+        threads: 1,
+        ..Default::default()
+    };
+    let view = View {
+        yaw,
+        pitch: yaw / 2.0,
+        ..View::default()
+    };
+    let frame = Frame3d {
+        view,
+        ..Frame3d::square(n)
+    };
+    let g = shape.render3d(&frame, &opts).unwrap();
+    assert_eq!(g.hits.len(), n * n);
+    let grid = Grid3::cube(n);
+    let v = shape.eval_voxels(&grid, &opts).unwrap();
+    for (i, j, k) in [(0, 0, 0), (1, 1, 0), (n - 1, 0, n - 1)] {
+        let want = shape.eval_point(grid.x(i), grid.y(j), grid.z(k));
+        let got = v[grid.index(i, j, k)];
+        assert!(
+            got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+            "voxel {i},{j},{k}: {got} vs {want}"
+        );
+    }
 }
 
 /// 100,000 nested calls: `sin(sin(...(x)...))`, and nested `min`s, whose
@@ -188,6 +223,7 @@ fn million_instruction_vm_tape() {
     for (p, v) in POINTS.iter().zip(&v) {
         assert_eq!(v.to_bits(), g.eval(root, *p).to_bits());
     }
+    deep_3d(&shape, 0.0, 2);
 }
 
 // ---------------------------------------------------------------- memory
@@ -325,6 +361,23 @@ fn absurd_thread_counts_are_refused() {
             ..Default::default()
         };
         assert!(opts.validate().is_ok(), "{threads} threads");
+    }
+}
+
+/// Voxel tile sizes follow the same rules, with a root cell of at most 256.
+#[test]
+fn bad_voxel_tile_sizes_are_refused() {
+    let shape = Shape::from_expr("x").unwrap();
+    for sizes in [&[][..], &[0], &[8, 16], &[64, 24], &[512, 8]] {
+        let opts = EvalOptions {
+            voxel_tile_sizes: sizes.to_vec(),
+            ..Default::default()
+        };
+        assert!(matches!(opts.validate(), Err(Error::Limit(_))), "{sizes:?}");
+        let r = shape.eval_voxels(&Grid3::cube(4), &opts);
+        assert!(matches!(r, Err(Error::Limit(_))), "{sizes:?} evaluated");
+        let r = shape.render3d(&Frame3d::square(4), &opts);
+        assert!(matches!(r, Err(Error::Limit(_))), "{sizes:?} rendered");
     }
 }
 

@@ -1,13 +1,13 @@
 //! Random graphs from structured input, compiled with a register limit
 //! taken from the input (2..=256, so small limits spill), evaluated with
-//! every evaluator and every dispatch style, and rendered over the box:
-//! see `tapir_fuzz::check` and `tapir_fuzz::check_render`.
+//! every evaluator and every dispatch style, and rendered over the box in
+//! 2D and 3D: see `tapir_fuzz::check`, `check_render` and `check_render3d`.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use tapir::Dispatch;
-use tapir_fuzz::{Region, build, check, check_render};
+use tapir_fuzz::{Region, build, check, check_render, check_render3d};
 
 /// Most steps (nodes) per input, so that each run stays fast.
 const MAX_STEPS: usize = 96;
@@ -55,10 +55,7 @@ fuzz_target!(|input: Input| {
     let (g, root) = build(steps);
     let region = Region::new(input.axes.each_ref().map(Axis::ends), samples);
     check(&g, root, 2 + usize::from(input.limit) % 255, &region);
-    check_render(
-        &g,
-        root,
-        &region,
-        Dispatch::ALL[usize::from(input.limit) % 3],
-    );
+    let dispatch = Dispatch::ALL[usize::from(input.limit) % 3];
+    check_render(&g, root, &region, dispatch);
+    check_render3d(&g, root, &region, dispatch, input.limit);
 });

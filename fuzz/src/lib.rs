@@ -17,7 +17,9 @@
 //!
 //! [`check_render`] renders a small grid over the box, pruned at several
 //! tile sizes and brute force, and compares every pixel with the point
-//! evaluator.
+//! evaluator. [`check_render3d`] renders a small 3D view of the box and a
+//! voxel grid over it, pruned and brute force, and compares them bit for
+//! bit (and the voxels with the point evaluator).
 
 #[path = "../../tests/common/recipe.rs"]
 mod recipe;
@@ -26,7 +28,7 @@ use tapir::Shape;
 use tapir::eval::{Choice, Grad, Interval, Lanes};
 use tapir::graph::{Graph, NodeId, Var};
 use tapir::interp::{Dispatch, Machine};
-use tapir::render::{Bounds2, EvalOptions, Grid2};
+use tapir::render::{Bounds2, Bounds3, EvalOptions, Frame3d, Grid2, Grid3, View};
 use tapir::tape::simplify::Simplifier;
 use tapir::tape::{REGISTER_COUNT, Tape};
 
@@ -299,5 +301,80 @@ pub fn check_render(g: &Graph, root: NodeId, region: &Region, dispatch: Dispatch
             *w < 0.0,
             "mask, {dispatch}: pixel {k} (value {w}, bounds {bounds:?})"
         );
+    }
+}
+
+/// Renders an 8 × 8 picture with 8 depth samples of the box (the view's
+/// centre and scale from the box; yaw, pitch and perspective from `turn`),
+/// pruned at small cell sizes and brute force, with `dispatch`: depths and
+/// normals must be bit-identical, normals unit vectors. Then evaluates a
+/// 5 × 4 × 3 voxel grid over the box, pruned and brute force, against the
+/// point evaluator.
+pub fn check_render3d(g: &Graph, root: NodeId, region: &Region, dispatch: Dispatch, turn: u8) {
+    let [x, y, z] = region.iv;
+    let ends = [x, y, z].map(|i| [f64::from(i.lo()), f64::from(i.hi())]);
+    let Ok(bounds) = Bounds3::new(ends[0], ends[1], ends[2]) else {
+        return;
+    };
+    let shape = Shape::from_graph(g, root);
+    let size = bounds.size();
+    let view = View {
+        center: nalgebra::center(&bounds.min, &bounds.max).coords,
+        scale: size.x.max(size.y).max(size.z) / 2.0,
+        yaw: f64::from(turn) * 7.0,
+        pitch: f64::from(turn % 16) * 5.0 - 40.0,
+        perspective: f64::from(turn % 4) * 0.2,
+        ..View::default()
+    };
+    if view.validate().is_err() {
+        return;
+    }
+    let frame = Frame3d {
+        view,
+        ..Frame3d::square(8)
+    };
+    let pruned = EvalOptions {
+        dispatch,
+        voxel_tile_sizes: vec![4, 2],
+        threads: 1,
+        ..Default::default()
+    };
+    let brute = EvalOptions {
+        prune: false,
+        ..pruned.clone()
+    };
+    let a = shape.render3d(&frame, &pruned).expect("a small 3D render");
+    let b = shape.render3d(&frame, &brute).expect("a small 3D render");
+    for k in 0..64 {
+        assert!(
+            same(a.hits[k], b.hits[k]) && a.normals[k].map(f32::to_bits) == b.normals[k].map(f32::to_bits),
+            "3D render, {dispatch}: pixel {k} pruned {} {:?}, brute {} {:?} (view {view:?})",
+            a.hits[k],
+            a.normals[k],
+            b.hits[k],
+            b.normals[k]
+        );
+        if !a.hits[k].is_nan() {
+            let n = a.normals[k];
+            let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
+            assert!((len - 1.0).abs() < 1e-4, "3D render: normal {n:?} at pixel {k}");
+        }
+    }
+    let grid = Grid3::new(bounds, 5, 4, 3);
+    let voxels = shape.eval_voxels(&grid, &pruned).expect("a small grid");
+    let voxels_brute = shape.eval_voxels(&grid, &brute).expect("a small grid");
+    for k in 0..3 {
+        for j in 0..4 {
+            for i in 0..5 {
+                let want = shape.eval_point(grid.x(i), grid.y(j), grid.z(k));
+                let n = grid.index(i, j, k);
+                assert!(
+                    same(voxels[n], want) && same(voxels_brute[n], want),
+                    "voxel {i},{j},{k}, {dispatch}: {} / {} vs point {want}",
+                    voxels[n],
+                    voxels_brute[n]
+                );
+            }
+        }
     }
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use tapir::eval::Interval;
-use tapir::render::{Bounds2, EvalOptions, Frame3d, Geometry, Grid2, View};
+use tapir::render::{Bounds2, EvalOptions, Frame3d, Geometry, Grid2};
 use tapir::{Dispatch, Shape};
 
 use super::args::{FrameArgs, InputArgs, parse_threads};
@@ -32,7 +32,7 @@ pub const AFTER_HELP: &str = "\
 Examples:
   tapir bench ../shared/models/prospero.vm                # the full table
   tapir bench shapes/examples/gear.expr --size 256 --runs 3 --json   # for machines
-  tapir bench shapes/examples/colonnade.expr --3d --size 512 --no-brute  # 3D frames too
+  tapir bench shapes/examples/colonnade.expr --3d --no-brute   # 3D frames too (512³)
 
 Times are best and median of K runs. Evaluation rows give nanoseconds per
 tape instruction for single points and for interval boxes; frame rows give
@@ -94,12 +94,16 @@ pub struct BenchArgs {
     pub no_memory: bool,
 
     /// Also time 3D renders (`tapir render3d`: depth and normals, default
-    /// view) of a --size × --size picture with --depth samples per ray, for
+    /// view) of a --size-3d square picture with --depth samples per ray, for
     /// every dispatch style × thread count × pruning. Example: --3d
     #[arg(long = "3d")]
     pub three_d: bool,
 
-    /// Samples per ray of the 3D frames. Default: the --size value.
+    /// Side of the 3D frames in pixels. Default: 512. Example: --size-3d 1024
+    #[arg(long = "size-3d", value_name = "N", default_value = "512", value_parser = super::args::parse_side, hide_default_value = true)]
+    pub size_3d: usize,
+
+    /// Samples per ray of the 3D frames. Default: the --size-3d value.
     /// Example: --depth 256
     #[arg(long, value_name = "D", value_parser = super::args::parse_side)]
     pub depth: Option<usize>,
@@ -373,12 +377,10 @@ fn time_3d(
     brute_runs: usize,
     base: &EvalOptions,
 ) -> Result<Frames3d, Failure> {
-    let (width, height) = args.frame.dims();
+    let n = args.size_3d;
     let frame = Frame3d {
-        width,
-        height,
-        depth: args.depth.unwrap_or(width.min(height)),
-        view: View::default(),
+        depth: args.depth.unwrap_or(n),
+        ..Frame3d::square(n)
     };
     let cancel = base.cancel.clone().unwrap_or_default();
     let mut rows = Vec::new();

@@ -1,25 +1,28 @@
-//! A progress line on stderr for long renders, drawn by a helper thread from
-//! the counters in [`tapir::render::EvalOptions::progress`].
+//! A progress bar on stderr for long work, fed by a helper thread from the
+//! counters in [`tapir::render::EvalOptions::progress`] and drawn with
+//! indicatif.
 //!
 //! Nothing is shown unless stderr is a terminal and the work has taken more
-//! than a second; the line is erased when the work ends.
+//! than a second; the bar is cleared when the work ends.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-/// Shared counters: (root tiles done, root tiles in total).
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Shared counters: (units of work done, units in total).
 pub type Counters = Arc<(AtomicUsize, AtomicUsize)>;
 
-/// How long work must run before a progress line appears.
+/// How long work must run before the bar appears.
 const QUIET_FOR: Duration = Duration::from_secs(1);
 
-/// Time between updates of the line.
+/// Time between updates of the bar.
 const TICK: Duration = Duration::from_millis(100);
 
-/// Draws progress until dropped.
+/// Shows progress until dropped.
 pub struct Progress {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -27,7 +30,7 @@ pub struct Progress {
 
 impl Progress {
     /// Starts watching `counters` (when stderr is a terminal), labelling the
-    /// line with `label`.
+    /// bar with `label` (e.g. "rendering").
     pub fn start(counters: &Counters, label: &str) -> Progress {
         let stop = Arc::new(AtomicBool::new(false));
         if !std::io::stderr().is_terminal() {
@@ -36,7 +39,7 @@ impl Progress {
         let (c, s, label) = (counters.clone(), stop.clone(), label.to_string());
         let thread = thread::Builder::new()
             .name("progress".into())
-            .spawn(move || draw(&c, &s, &label))
+            .spawn(move || watch(&c, &s, label))
             .ok();
         Progress { stop, thread }
     }
@@ -52,10 +55,11 @@ impl Drop for Progress {
     }
 }
 
-/// The helper thread's loop.
-fn draw(counters: &Counters, stop: &AtomicBool, label: &str) {
+/// The helper thread's loop: waits out the quiet second, then keeps the bar
+/// in step with the counters until told to stop.
+fn watch(counters: &Counters, stop: &AtomicBool, label: String) {
     let start = Instant::now();
-    let mut shown = false;
+    let mut bar: Option<ProgressBar> = None;
     while !stop.load(Ordering::SeqCst) {
         thread::park_timeout(TICK);
         if stop.load(Ordering::SeqCst) {
@@ -64,21 +68,24 @@ fn draw(counters: &Counters, stop: &AtomicBool, label: &str) {
         if start.elapsed() < QUIET_FOR {
             continue;
         }
-        let done = counters.0.load(Ordering::Relaxed);
-        let total = counters.1.load(Ordering::Relaxed);
-        let pct = (done.min(total) * 100).checked_div(total).unwrap_or(0);
-        let secs = start.elapsed().as_secs_f64();
-        let mut err = std::io::stderr().lock();
-        let _ = write!(
-            err,
-            "\r\x1b[K{label}: {pct:3}% ({done}/{total} tiles, {secs:.1} s)"
-        );
-        let _ = err.flush();
-        shown = true;
+        let total = counters.1.load(Ordering::Relaxed) as u64;
+        let done = (counters.0.load(Ordering::Relaxed) as u64).min(total);
+        let bar = bar.get_or_insert_with(|| {
+            let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {percent:>3}% {pos}/{len} tiles, {elapsed} so far, ~{eta} left",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b.set_message(label.clone());
+            b
+        });
+        bar.set_length(total);
+        bar.set_position(done);
     }
-    if shown {
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[K");
-        let _ = err.flush();
+    if let Some(b) = bar {
+        b.finish_and_clear();
     }
 }
