@@ -908,3 +908,91 @@ fn grids_are_bit_identical_across_dispatch_and_threads() {
         }
     }
 }
+
+/// The slice evaluator's `exp` and `ln` (vectorised `libm` algorithms) give
+/// exactly `libm`'s bits, lane by lane: on a spread of bit patterns over
+/// the whole f32 range and on every boundary of the algorithms' cases.
+/// `TAPIR_EXHAUSTIVE=1` checks all 2³² inputs (run it with `--release`).
+#[test]
+fn slice_exp_and_ln_are_libm_bit_for_bit() {
+    use tapir::eval::Value;
+    let check = |inputs: &[f32]| {
+        for chunk in inputs.chunks(16) {
+            let mut l = Lanes::<16>([0.0; 16]);
+            l.0[..chunk.len()].copy_from_slice(chunk);
+            let (e, n) = (l.exp(), l.ln());
+            for (k, &x) in chunk.iter().enumerate() {
+                let (we, wn) = (libm::expf(x), libm::logf(x));
+                assert!(
+                    e.0[k].to_bits() == we.to_bits() || (e.0[k].is_nan() && we.is_nan()),
+                    "exp({x:e}) [{:#x}]: {} vs libm {}",
+                    x.to_bits(),
+                    e.0[k],
+                    we
+                );
+                assert!(
+                    n.0[k].to_bits() == wn.to_bits() || (n.0[k].is_nan() && wn.is_nan()),
+                    "ln({x:e}) [{:#x}]: {} vs libm {}",
+                    x.to_bits(),
+                    n.0[k],
+                    wn
+                );
+            }
+        }
+    };
+    // The thresholds of both algorithms, each with its neighbours.
+    let edges: [u32; 12] = [
+        0x42aeac50,
+        0x42b17218,
+        0x42cff1b5,
+        0x3eb17218,
+        0x3f851592,
+        0x39000000,
+        0x0080_0000,
+        0x7f80_0000,
+        0x3f80_0000,
+        0x3f35_04f3,
+        0x0000_0001,
+        0x7f7f_ffff,
+    ];
+    let mut inputs = Vec::new();
+    for e in edges {
+        for d in -3i64..=3 {
+            for sign in [0u32, 0x8000_0000] {
+                let b = (i64::from(e) + d).clamp(0, 0x7fff_ffff) as u32 | sign;
+                inputs.push(f32::from_bits(b));
+            }
+        }
+    }
+    inputs.extend([
+        0.0,
+        -0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        1.0,
+        -1.0,
+        88.7,
+        -103.9,
+    ]);
+    // Where exp's reduction changes k (x near (k ± 1/2)·ln 2), a few ulps
+    // either side.
+    for k in -151i32..=129 {
+        let x = ((f64::from(k) + 0.5) * std::f64::consts::LN_2) as f32;
+        for d in -40i32..=40 {
+            inputs.push(f32::from_bits(x.to_bits().wrapping_add_signed(d)));
+        }
+    }
+    check(&inputs);
+    let exhaustive = std::env::var_os("TAPIR_EXHAUSTIVE").is_some();
+    let step: usize = if exhaustive { 1 } else { 4099 };
+    let mut batch = Vec::with_capacity(1 << 16);
+    for b in (0..=u32::MAX).step_by(step) {
+        batch.push(f32::from_bits(b));
+        if batch.len() == batch.capacity() {
+            check(&batch);
+            batch.clear();
+        }
+    }
+    check(&batch);
+}

@@ -53,6 +53,7 @@
 pub mod grad;
 pub mod interval;
 pub mod point;
+mod simd_math;
 pub mod slice;
 
 pub use grad::{Dual, GRAD_LANES, Grad, GradSlice, Real};

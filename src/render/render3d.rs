@@ -159,6 +159,28 @@ impl Strip<'_> {
             self.hits[row..row + size[0]].iter().all(|w| !w.is_nan())
         })
     }
+
+    /// The smallest block of the same depth inside the one at `pos` of size
+    /// `size` that holds all its open pixels, or `None` when it has none.
+    fn open_part(&self, pos: [usize; 3], size: [usize; 3]) -> Option<([usize; 3], [usize; 3])> {
+        let (mut x0, mut x1, mut y0, mut y1) = (usize::MAX, 0, usize::MAX, 0);
+        for dj in 0..size[1] {
+            let row = self.at(pos[0], pos[1] + dj);
+            let line = &self.hits[row..row + size[0]];
+            let Some(first) = line.iter().position(|w| w.is_nan()) else {
+                continue;
+            };
+            let last = line.iter().rposition(|w| w.is_nan()).unwrap_or(first);
+            (x0, x1) = (x0.min(first), x1.max(last));
+            (y0, y1) = (y0.min(dj), dj);
+        }
+        (y0 != usize::MAX).then(|| {
+            (
+                [pos[0] + x0, pos[1] + y0, pos[2]],
+                [x1 - x0 + 1, y1 - y0 + 1, size[2]],
+            )
+        })
+    }
 }
 
 /// A hit waiting for refinement: pixel and first inside sample.
@@ -230,10 +252,15 @@ impl Job<'_> {
         self.at.axes[2].get(k + 1).copied().unwrap_or(1.0)
     }
 
+    /// Renders a cell: only the part of it that holds open pixels (so that
+    /// its bounds are as tight as they can be).
     fn cell(&self, walk: &mut Walk, tape: &Tape, level: usize, pos: [usize; 3], size: [usize; 3]) {
-        if self.opts.cancelled() || walk.strip.covered(pos, size) {
+        if self.opts.cancelled() {
             return;
         }
+        let Some((pos, size)) = walk.strip.open_part(pos, size) else {
+            return;
+        };
         let leaf = level + 1 == self.sizes.len();
         let mut pruned = None;
         if walk.w.prune {
