@@ -428,8 +428,20 @@ fn pictures() {
         ..Frame3d::square(128)
     };
     let g = shape.render3d(&frame, &opts()).unwrap();
-    let plain = shade::shaded_image(&g, &Shading { ssao: false });
-    let ao = shade::shaded_image(&g, &Shading { ssao: true });
+    let plain = shade::shaded_image(
+        &g,
+        &Shading {
+            ssao: false,
+            threads: 1,
+        },
+    );
+    let ao = shade::shaded_image(
+        &g,
+        &Shading {
+            ssao: true,
+            threads: 3,
+        },
+    );
     let (mut darker, mut total_plain, mut total_ao) = (0, 0u64, 0u64);
     for (p, w) in g.hits.iter().enumerate() {
         let (a, b) = (&plain[p * 3..p * 3 + 3], &ao[p * 3..p * 3 + 3]);

@@ -314,7 +314,7 @@ fn compare_model(
                         Ok(Some(match e {
                             Engine::Tapir => {
                                 let g = tapir_geometry.as_ref().expect("rendered above");
-                                timed(|| tapir_side::shade(g, ssao)).0
+                                timed(|| tapir_side::shade(g, ssao, *threads)).0
                             }
                             Engine::Vm => {
                                 let img = vm_image.as_ref().expect("rendered above");

@@ -29,10 +29,10 @@ pub fn frame3d(shape: &Shape, n: u32, threads: usize) -> Result<Geometry, String
 }
 
 /// tapir's shading (directional lights, specular, ambient; optionally
-/// SSAO). It has no thread option: it always runs on the calling thread.
-/// Returns the size of the picture, so that the work is used.
-pub fn shade(g: &Geometry, ssao: bool) -> usize {
-    shade::shaded_image(g, &Shading { ssao }).len()
+/// SSAO) on `threads` threads. Returns the size of the picture, so that the
+/// work is used.
+pub fn shade(g: &Geometry, ssao: bool, threads: usize) -> usize {
+    shade::shaded_image(g, &Shading { ssao, threads }).len()
 }
 
 /// Shown in place of tapir's mesh figures until `Shape::mesh` exists.
