@@ -47,6 +47,12 @@ mutations=(
   "std-cone|shapes/std/shapes3d.expr|s/let outward = 2 \* h \* (q - r1)/let outward = h * (q - r1)/|library: the cone's inside test uses the wrong side line"
   "std-ellipse|shapes/std/shapes2d.expr|s/for i in 0 .. 6: _ellipse_step/for i in 0 .. 2: _ellipse_step/|library: the ellipse iterates too few times to be exact"
   "std-chamfer|shapes/std/booleans.expr|s/fn chamfer_union(a, b, r) = min(a, b, (a + b - r) \* 0.5);/fn chamfer_union(a, b, r) = min(a, b, (a + b - r) * 0.7071);/|library: the chamfer is steeper than a distance allows"
+  "grad-sqrt-zero|src/eval/grad.rs|s/self.chain_or_zero(r, S::splat(0.5).div(r))/self.chain(r, S::splat(0.5).div(r))/|gradient: zero derivatives through sqrt at 0 become NaN"
+  "simd-exp|src/eval/simd_math.rs|s/f32::from_bits(0x3fb8_aa3b)/f32::from_bits(0x3fb8_aa3c)/|slice exp: 1/ln 2 one ulp off"
+  "simd-sin|src/eval/simd_math.rs|s/let e_arg = q(2).select(-y, y);/let e_arg = q(3).select(-y, y);/|slice sin: wrong sign in one quadrant"
+  "render3d-bounds|src/render/render3d.rs|s/b\[2\] = Interval::new(b\[2\].lo(), self.above(top));/b[2] = Interval::new(b[2].lo(), b[2].hi());/|3D cells bounded without the sample above: pruned tapes used outside their box"
+  "render3d-refine|src/render/render3d.rs|s/(s.lo\[n\], s.flo\[n\]) = (z, f);/(s.hi[n], s.fhi[n]) = (z, f);/|3D refinement: an inside midpoint moves the outside end"
+  "view-pitch|src/render/view.rs|s/Vector3::x_axis(), -r(self.pitch)/Vector3::x_axis(), r(self.pitch)/|view: pitch looks up instead of down"
 )
 
 echo "copying $repo to $scratch/main"

@@ -9,11 +9,11 @@ cargo build --release --quiet
 tapir=target/release/tapir
 out=docs/images
 mkdir -p "$out"
-# name and camera: yaw, pitch
-for spec in "colonnade 30 20" "organic 25 15" "gyroid_sphere 20 25"; do
+# name and camera: yaw, pitch, scale (the half-size of the view cube)
+for spec in "colonnade 30 20 1.25" "organic 25 15 1" "gyroid_sphere 20 25 1"; do
     set -- $spec
     name=$1
-    view=(--yaw "$2" --pitch "$3" --size "$size")
+    view=(--yaw "$2" --pitch "$3" --scale "$4" --size "$size")
     "$tapir" render3d "shapes/examples/$name.expr" -o "$out/$name-shaded.png" "${view[@]}" --ssao
     "$tapir" render3d "shapes/examples/$name.expr" -o "$out/$name-normals.png" "${view[@]}" --mode normals
     "$tapir" render3d "shapes/examples/$name.expr" -o "$out/$name-depth.png" "${view[@]}" --mode depth

@@ -772,14 +772,17 @@ fn render3d_modes() {
     // Shaded (the default), with and without ambient occlusion.
     let shaded = image::open(render("s.png", &["--dispatch", "match"])).unwrap();
     let shaded = shaded.as_rgb8().unwrap().as_raw().clone();
-    assert_eq!(
-        shaded,
-        shade::shaded_image(&g, &shade::Shading { ssao: false })
-    );
+    assert_eq!(shaded, shade::shaded_image(&g, &shade::Shading::default()));
     let ao = image::open(render("a.png", &["--ssao", "--dispatch", "trampoline"])).unwrap();
     assert_eq!(
         ao.as_rgb8().unwrap().as_raw(),
-        &shade::shaded_image(&g, &shade::Shading { ssao: true })
+        &shade::shaded_image(
+            &g,
+            &shade::Shading {
+                ssao: true,
+                ..Default::default()
+            }
+        )
     );
     // Brute force gives the same picture.
     let brute = image::open(render("b.png", &["--no-prune"])).unwrap();

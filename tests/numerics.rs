@@ -908,3 +908,103 @@ fn grids_are_bit_identical_across_dispatch_and_threads() {
         }
     }
 }
+
+/// The slice evaluator's `exp`, `ln`, `sin` and `cos` (vectorised `libm`
+/// algorithms) give exactly `libm`'s bits, lane by lane: on a spread of bit
+/// patterns over the whole f32 range and on every boundary of the
+/// algorithms' cases.
+/// `TAPIR_EXHAUSTIVE=1` checks all 2³² inputs (run it with `--release`).
+#[test]
+fn slice_exp_ln_sin_cos_are_libm_bit_for_bit() {
+    use tapir::eval::Value;
+    type F = fn(Lanes<16>) -> Lanes<16>;
+    type Libm = fn(f32) -> f32;
+    let functions: [(&str, F, Libm); 4] = [
+        ("exp", Value::exp, libm::expf),
+        ("ln", Value::ln, libm::logf),
+        ("sin", Value::sin, libm::sinf),
+        ("cos", Value::cos, libm::cosf),
+    ];
+    let check = |inputs: &[f32]| {
+        for chunk in inputs.chunks(16) {
+            let mut l = Lanes::<16>([0.0; 16]);
+            l.0[..chunk.len()].copy_from_slice(chunk);
+            for (name, lanes, scalar) in functions {
+                let got = lanes(l);
+                for (k, &x) in chunk.iter().enumerate() {
+                    let want = scalar(x);
+                    assert!(
+                        got.0[k].to_bits() == want.to_bits()
+                            || (got.0[k].is_nan() && want.is_nan()),
+                        "{name}({x:e}) [{:#x}]: {} vs libm {want}",
+                        x.to_bits(),
+                        got.0[k],
+                    );
+                }
+            }
+        }
+    };
+    // The thresholds of both algorithms, each with its neighbours.
+    let edges: [u32; 12] = [
+        0x42aeac50,
+        0x42b17218,
+        0x42cff1b5,
+        0x3eb17218,
+        0x3f851592,
+        0x39000000,
+        0x0080_0000,
+        0x7f80_0000,
+        0x3f80_0000,
+        0x3f35_04f3,
+        0x0000_0001,
+        0x7f7f_ffff,
+    ];
+    let mut inputs = Vec::new();
+    for e in edges {
+        for d in -3i64..=3 {
+            for sign in [0u32, 0x8000_0000] {
+                let b = (i64::from(e) + d).clamp(0, 0x7fff_ffff) as u32 | sign;
+                inputs.push(f32::from_bits(b));
+            }
+        }
+    }
+    inputs.extend([
+        0.0,
+        -0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        1.0,
+        -1.0,
+        88.7,
+        -103.9,
+    ]);
+    // Where exp's reduction changes k (x near (k ± 1/2)·ln 2), a few ulps
+    // either side.
+    for k in -151i32..=129 {
+        let x = ((f64::from(k) + 0.5) * std::f64::consts::LN_2) as f32;
+        for d in -40i32..=40 {
+            inputs.push(f32::from_bits(x.to_bits().wrapping_add_signed(d)));
+        }
+    }
+    // Where sin and cos change quadrant (x near (k + 1/2)·π/2), for small
+    // and large k.
+    for k in (-2000i32..=2000).chain([1 << 20, 1 << 26, -(1 << 27)]) {
+        let x = ((f64::from(k) + 0.5) * std::f64::consts::FRAC_PI_2) as f32;
+        for d in -20i32..=20 {
+            inputs.push(f32::from_bits(x.to_bits().wrapping_add_signed(d)));
+        }
+    }
+    check(&inputs);
+    let exhaustive = std::env::var_os("TAPIR_EXHAUSTIVE").is_some();
+    let step: usize = if exhaustive { 1 } else { 4099 };
+    let mut batch = Vec::with_capacity(1 << 16);
+    for b in (0..=u32::MAX).step_by(step) {
+        batch.push(f32::from_bits(b));
+        if batch.len() == batch.capacity() {
+            check(&batch);
+            batch.clear();
+        }
+    }
+    check(&batch);
+}

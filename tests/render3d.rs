@@ -428,8 +428,20 @@ fn pictures() {
         ..Frame3d::square(128)
     };
     let g = shape.render3d(&frame, &opts()).unwrap();
-    let plain = shade::shaded_image(&g, &Shading { ssao: false });
-    let ao = shade::shaded_image(&g, &Shading { ssao: true });
+    let plain = shade::shaded_image(
+        &g,
+        &Shading {
+            ssao: false,
+            threads: 1,
+        },
+    );
+    let ao = shade::shaded_image(
+        &g,
+        &Shading {
+            ssao: true,
+            threads: 3,
+        },
+    );
     let (mut darker, mut total_plain, mut total_ao) = (0, 0u64, 0u64);
     for (p, w) in g.hits.iter().enumerate() {
         let (a, b) = (&plain[p * 3..p * 3 + 3], &ao[p * 3..p * 3 + 3]);
@@ -556,4 +568,59 @@ fn view_axes() {
     assert!((right[1] - 1.0).abs() < 1e-12, "{right:?}");
     let r = Rotation3::from_axis_angle(&Vector3::y_axis(), std::f64::consts::FRAC_PI_2);
     assert!((v.rotation().matrix() - r.matrix()).norm() < 1e-12);
+}
+
+/// A shape cut by the near face of the view volume shows the cut: depth 1
+/// and a normal towards the viewer. A field that does not depend on depth
+/// (a 2D shape, an infinite prism along the view) is all cut: its 3D render
+/// is its 2D mask at the near face, whatever the depth resolution.
+#[test]
+fn near_face_cuts() {
+    let disc = Shape::from_expr("sqrt(x^2 + y^2) - 0.5").unwrap();
+    let n = 64;
+    let mask = disc
+        .render_mask(&tapir::render::Grid2::square(n), &opts())
+        .unwrap();
+    for depth in [1, 7, 64, 1000] {
+        let frame = Frame3d {
+            depth,
+            ..Frame3d::square(n)
+        };
+        for prune in [true, false] {
+            let g = disc
+                .render3d(&frame, &EvalOptions { prune, ..opts() })
+                .unwrap();
+            for (p, inside) in mask.iter().enumerate() {
+                if *inside {
+                    assert_eq!(
+                        (g.hits[p], g.normals[p]),
+                        (1.0, [0.0, 0.0, 1.0]),
+                        "pixel {p}"
+                    );
+                } else {
+                    assert!(g.hits[p].is_nan(), "pixel {p}");
+                }
+            }
+        }
+    }
+    // A ball larger than the view volume: cut in the middle, round nearer
+    // its rim (where it passes behind the face).
+    let big = ball(1.2);
+    let g = big.render3d(&Frame3d::square(n), &opts()).unwrap();
+    let centre = (n / 2) * n + n / 2;
+    assert_eq!((g.hits[centre], g.normals[centre]), (1.0, [0.0, 0.0, 1.0]));
+    // At ρ ≈ 0.9 the ball's surface is at w = sqrt(1.44 - 0.81) ≈ 0.79.
+    let i = (0..n)
+        .find(|&i| (centre_of(i, n) - 0.9).abs() < 0.02)
+        .unwrap();
+    let w = g.hit(i, n / 2).unwrap();
+    let rho = centre_of(i, n).hypot(centre_of(n / 2, n));
+    assert!(
+        (f64::from(w) - (1.44 - rho * rho).sqrt()).abs() < 0.01,
+        "{w}"
+    );
+}
+
+fn centre_of(i: usize, n: usize) -> f64 {
+    centre(i, n, false)
 }

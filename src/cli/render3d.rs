@@ -268,11 +268,17 @@ pub fn render_geometry(
         .map_err(|e| Failure::from_lib(e, input))
 }
 
-/// The PNG of `g` in `mode`: pixel bytes and their colour type.
-pub fn picture(g: &Geometry, mode: Mode3d, ssao: bool) -> (Vec<u8>, ExtendedColorType) {
+/// The PNG of `g` in `mode` (shaded on `threads` threads, 0: all cores):
+/// pixel bytes and their colour type.
+pub fn picture(
+    g: &Geometry,
+    mode: Mode3d,
+    ssao: bool,
+    threads: usize,
+) -> (Vec<u8>, ExtendedColorType) {
     match mode {
         Mode3d::Shaded => (
-            shade::shaded_image(g, &Shading { ssao }),
+            shade::shaded_image(g, &Shading { ssao, threads }),
             ExtendedColorType::Rgb8,
         ),
         Mode3d::Normals => (shade::normal_image(g), ExtendedColorType::Rgb8),
@@ -324,7 +330,7 @@ pub fn run(args: Render3dArgs) -> Result<(), Failure> {
         say(&s.summary());
     }
     let encode_start = Instant::now();
-    let (pixels, color) = picture(&g, args.mode, args.ssao);
+    let (pixels, color) = picture(&g, args.mode, args.ssao, args.eval.threads);
     let (width, height) = (frame.width, frame.height);
     if args.bench_child {
         output::encode_png_as(&mut std::io::sink(), &pixels, width, height, color)

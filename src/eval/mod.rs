@@ -16,8 +16,10 @@
 //!
 //! Every rule below is tested in `tests/numerics.rs`. Results are bit-identical
 //! across dispatch styles, thread counts and targets (native and wasm32): the
-//! transcendental functions come from the `libm` crate on every target, and no
-//! fused multiply-add is ever formed.
+//! transcendental functions come from the `libm` crate on every target (the
+//! slice evaluator's `exp`, `ln`, `sin` and `cos` are `libm`'s algorithms on
+//! SIMD vectors, bit for bit the same), and no fused multiply-add is ever
+//! formed.
 //!
 //! - Arithmetic is IEEE 754 single precision, round to nearest even.
 //!   Division by zero gives ±inf (`0/0` is NaN); overflow gives ±inf.
@@ -53,6 +55,7 @@
 pub mod grad;
 pub mod interval;
 pub mod point;
+mod simd_math;
 pub mod slice;
 
 pub use grad::{Dual, GRAD_LANES, Grad, GradSlice, Real};

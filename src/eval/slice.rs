@@ -3,8 +3,9 @@
 //! A register holds [`Lanes`]: `N` values, one per point. Every operation is
 //! the point evaluator's, applied lane by lane — with explicit SIMD vectors
 //! of 16 lanes (`std::simd`) for the arithmetic, so the compiler uses the
-//! widest registers the target has, and lane by lane through the point
-//! evaluator for the `libm` functions. The dispatch cost of an instruction
+//! widest registers the target has; `exp`, `ln`, `sin` and `cos` are `libm`'s algorithms
+//! on vectors (`simd_math.rs`), the other `libm` functions go lane by lane
+//! through the point evaluator. The dispatch cost of an instruction
 //! is paid once per `N` points. The results are the point evaluator's, bit
 //! for bit (tested in `tests/dispatch.rs`).
 
@@ -156,7 +157,23 @@ impl<const N: usize> Value for Lanes<N> {
     fn square(self) -> Self {
         self.map(|a| a * a)
     }
-    per_lane!(sin cos tan asin acos atan exp ln);
+    per_lane!(tan asin acos atan);
+    #[inline(always)]
+    fn sin(self) -> Self {
+        self.map(super::simd_math::sin)
+    }
+    #[inline(always)]
+    fn cos(self) -> Self {
+        self.map(super::simd_math::cos)
+    }
+    #[inline(always)]
+    fn exp(self) -> Self {
+        self.map(super::simd_math::exp)
+    }
+    #[inline(always)]
+    fn ln(self) -> Self {
+        self.map(super::simd_math::ln)
+    }
     #[inline(always)]
     fn floor(self) -> Self {
         self.map(|a| a.floor())

@@ -36,7 +36,7 @@ use std::sync::atomic::Ordering;
 
 use super::view::normalize;
 use super::voxels::{Centres, root_sizes_3d};
-use super::worker::Worker;
+use super::worker::{Lease, Worker};
 use super::{EvalOptions, View, check_bytes, pool_threads, with_pool};
 use crate::error::Error;
 use crate::eval::{GRAD_LANES, Interval, LANES, Lanes};
@@ -138,25 +138,60 @@ struct Job<'a> {
     sizes: Vec<usize>,
 }
 
-/// The pixels of one strip of root tiles: whole rows of the picture,
-/// starting at row `y0`. A pixel whose hit is NaN is still open.
-struct Strip<'a> {
-    hits: &'a mut [f32],
-    normals: &'a mut [[f32; 3]],
+/// The pixels of one root tile: a segment of each of its rows of the
+/// picture (so that tiles rendered in parallel own disjoint parts of it),
+/// the first at pixel `(x0, y0)`. A pixel whose hit is NaN is still open.
+struct Tile<'a> {
+    hits: Vec<&'a mut [f32]>,
+    normals: Vec<&'a mut [[f32; 3]]>,
+    x0: usize,
     y0: usize,
-    width: usize,
 }
 
-impl Strip<'_> {
-    fn at(&self, i: usize, j: usize) -> usize {
-        (j - self.y0) * self.width + i
+impl Tile<'_> {
+    /// The pixels `i..i + n` of row `j`.
+    fn run(&self, i: usize, j: usize, n: usize) -> &[f32] {
+        let x = i - self.x0;
+        &self.hits[j - self.y0][x..x + n]
+    }
+
+    fn is_open(&self, i: usize, j: usize) -> bool {
+        self.hits[j - self.y0][i - self.x0].is_nan()
+    }
+
+    fn set(&mut self, i: usize, j: usize, w: f32, n: [f32; 3]) {
+        let (x, y) = (i - self.x0, j - self.y0);
+        self.hits[y][x] = w;
+        self.normals[y][x] = n;
     }
 
     /// True when every pixel of the block at `pos` of size `size` has a hit.
     fn covered(&self, pos: [usize; 3], size: [usize; 3]) -> bool {
         (0..size[1]).all(|dj| {
-            let row = self.at(pos[0], pos[1] + dj);
-            self.hits[row..row + size[0]].iter().all(|w| !w.is_nan())
+            self.run(pos[0], pos[1] + dj, size[0])
+                .iter()
+                .all(|w| !w.is_nan())
+        })
+    }
+
+    /// The smallest block of the same depth inside the one at `pos` of size
+    /// `size` that holds all its open pixels, or `None` when it has none.
+    fn open_part(&self, pos: [usize; 3], size: [usize; 3]) -> Option<([usize; 3], [usize; 3])> {
+        let (mut x0, mut x1, mut y0, mut y1) = (usize::MAX, 0, usize::MAX, 0);
+        for dj in 0..size[1] {
+            let line = self.run(pos[0], pos[1] + dj, size[0]);
+            let Some(first) = line.iter().position(|w| w.is_nan()) else {
+                continue;
+            };
+            let last = line.iter().rposition(|w| w.is_nan()).unwrap_or(first);
+            (x0, x1) = (x0.min(first), x1.max(last));
+            (y0, y1) = (y0.min(dj), dj);
+        }
+        (y0 != usize::MAX).then(|| {
+            (
+                [pos[0] + x0, pos[1] + y0, pos[2]],
+                [x1 - x0 + 1, y1 - y0 + 1, size[2]],
+            )
         })
     }
 }
@@ -169,7 +204,7 @@ struct Hit {
     k: u32,
 }
 
-/// Buffers reused from cell to cell while a strip is rendered.
+/// Buffers reused from cell to cell (one per worker thread).
 struct Scratch {
     /// Open columns of the cell being searched.
     open: [(u32, u32); LANES],
@@ -184,34 +219,46 @@ struct Scratch {
     fhi: [f32; LANES],
 }
 
-/// The state of one strip's walk: its worker, pixels and scratch space.
+impl Scratch {
+    fn new() -> Self {
+        Scratch {
+            open: [(0, 0); LANES],
+            hits: [Hit::default(); LANES],
+            xyz: [Lanes::default(); 3],
+            lo: [0.0; LANES],
+            hi: [0.0; LANES],
+            flo: [0.0; LANES],
+            fhi: [0.0; LANES],
+        }
+    }
+}
+
+/// The state of one root tile's walk: its worker, pixels and scratch space.
 struct Walk<'a, 'w> {
     w: &'w mut Worker,
-    strip: Strip<'a>,
-    s: Box<Scratch>,
+    tile: Tile<'a>,
+    s: &'w mut Scratch,
 }
 
 impl Job<'_> {
-    /// Renders the root tiles of a strip of rows.
-    fn strip(&self, walk: &mut Walk) {
+    /// Renders a root tile: its slabs of cells, nearest first, until every
+    /// pixel has a hit.
+    fn root(&self, walk: &mut Walk) {
         let r = self.sizes[0];
-        let y0 = walk.strip.y0;
-        let th = r.min(self.dims[1] - y0);
-        for x0 in (0..self.dims[0]).step_by(r) {
-            let tw = r.min(self.dims[0] - x0);
-            let mut top = self.dims[2];
-            while top > 0 {
-                let lo = top.saturating_sub(r);
-                let (pos, size) = ([x0, y0, lo], [tw, th, top - lo]);
-                if walk.strip.covered(pos, size) {
-                    break;
-                }
-                self.cell(walk, self.tape, 0, pos, size);
-                top = lo;
+        let (x0, y0) = (walk.tile.x0, walk.tile.y0);
+        let (tw, th) = (r.min(self.dims[0] - x0), r.min(self.dims[1] - y0));
+        let mut top = self.dims[2];
+        while top > 0 {
+            let lo = top.saturating_sub(r);
+            let (pos, size) = ([x0, y0, lo], [tw, th, top - lo]);
+            if walk.tile.covered(pos, size) {
+                break;
             }
-            if let Some(p) = &self.opts.progress {
-                p.0.fetch_add(1, Ordering::Relaxed);
-            }
+            self.cell(walk, self.tape, 0, pos, size);
+            top = lo;
+        }
+        if let Some(p) = &self.opts.progress {
+            p.0.fetch_add(1, Ordering::Relaxed);
         }
         walk.w.report(self.opts);
     }
@@ -230,8 +277,21 @@ impl Job<'_> {
         self.at.axes[2].get(k + 1).copied().unwrap_or(1.0)
     }
 
+    /// Renders a cell: only the part of it that holds open pixels (so that
+    /// its bounds are as tight as they can be).
     fn cell(&self, walk: &mut Walk, tape: &Tape, level: usize, pos: [usize; 3], size: [usize; 3]) {
-        if self.opts.cancelled() || walk.strip.covered(pos, size) {
+        if self.opts.cancelled() {
+            return;
+        }
+        let Some((pos, size)) = walk.tile.open_part(pos, size) else {
+            return;
+        };
+        // A tape that does not read the depth w (exact over the cell and the
+        // sample above it) has each open column's value there — outside —
+        // all through the cell: nothing to find. (Only the top slab, whose
+        // sample above is the near face, can hold hits then.)
+        let top = pos[2] + size[2];
+        if top < self.dims[2] && !tape.reg.reads_input(2) {
             return;
         }
         let leaf = level + 1 == self.sizes.len();
@@ -242,6 +302,10 @@ impl Job<'_> {
                 return;
             }
             pruned = walk.w.prune(tape);
+            if top < self.dims[2] && pruned.as_ref().is_some_and(|t| !t.reg.reads_input(2)) {
+                walk.w.recycle(pruned);
+                return;
+            }
             if !v.is_unknown() && v.hi() < 0.0 {
                 let t = pruned.as_ref().unwrap_or(tape);
                 self.fill(walk, t, pos, size);
@@ -281,9 +345,8 @@ impl Job<'_> {
     ) {
         let mut n = 0;
         for j in pos[1]..pos[1] + size[1] {
-            let row = walk.strip.at(pos[0], j);
             for di in 0..size[0] {
-                if walk.strip.hits[row + di].is_nan() {
+                if walk.tile.is_open(pos[0] + di, j) {
                     walk.s.open[n] = ((pos[0] + di) as u32, j as u32);
                     n += 1;
                     if n == LANES {
@@ -393,26 +456,37 @@ impl Job<'_> {
     /// Each hit's bracket, from its first inside sample (`lo`) to the one
     /// above (`hi`, outside), is halved [`BISECTIONS`] times; then a secant
     /// step between the two ends' values (when both were evaluated) gives
-    /// the depth. Every lane is independent of the others, so a hit's depth
+    /// the depth. A hit in the nearest sample has the near face of the view
+    /// volume above it: the first step looks there, and if the shape is
+    /// inside at the face it is cut by it — depth 1, normal towards the
+    /// viewer. Every lane is independent of the others, so a hit's depth
     /// does not depend on which hits share its batch.
+    // Each lane's state is spread over several arrays, indexed together.
+    #[allow(clippy::needless_range_loop)]
     fn finish(&self, walk: &mut Walk, tape: &Tape, m: usize) {
         if m == 0 {
             return;
         }
         let [ax, ay, az] = &self.at.axes;
         let s = &mut *walk.s;
+        let mut near = [false; LANES];
         for n in 0..LANES {
             let h = s.hits[n.min(m - 1)];
             s.xyz[0].0[n] = ax[h.i as usize];
             s.xyz[1].0[n] = ay[h.j as usize];
             s.lo[n] = az[h.k as usize];
             s.hi[n] = self.above(h.k as usize);
+            near[n] = h.k as usize + 1 == self.dims[2];
         }
         s.flo = [f32::NAN; LANES];
         s.fhi = [f32::NAN; LANES];
-        for _ in 0..BISECTIONS {
+        for step in 0..BISECTIONS {
             for n in 0..LANES {
-                s.xyz[2].0[n] = s.lo[n] + (s.hi[n] - s.lo[n]) * 0.5;
+                s.xyz[2].0[n] = if step == 0 && near[n] {
+                    s.hi[n]
+                } else {
+                    s.lo[n] + (s.hi[n] - s.lo[n]) * 0.5
+                };
             }
             let v = walk.w.slice(tape, s.xyz);
             for n in 0..LANES {
@@ -421,6 +495,9 @@ impl Job<'_> {
                     (s.lo[n], s.flo[n]) = (z, f);
                 } else {
                     (s.hi[n], s.fhi[n]) = (z, f);
+                    if step == 0 {
+                        near[n] = false;
+                    }
                 }
             }
         }
@@ -435,7 +512,11 @@ impl Job<'_> {
             } else {
                 0.5
             };
-            s.lo[n] + (s.hi[n] - s.lo[n]) * t
+            if near[n] {
+                1.0
+            } else {
+                s.lo[n] + (s.hi[n] - s.lo[n]) * t
+            }
         });
         for start in (0..m).step_by(GRAD_LANES) {
             let pick = |src: &[f32; LANES]| Lanes(std::array::from_fn(|k| src[start + k]));
@@ -449,14 +530,15 @@ impl Job<'_> {
                 // A first hit faces the viewer; a normal that does not
                 // belongs to a hidden surface just behind an edge, and is
                 // estimated from the neighbours instead.
-                let normal = self
-                    .view
-                    .normal(p, [g.dx.0[k], g.dy.0[k], g.dz.0[k]])
-                    .filter(|n| n[2] >= 0.0)
-                    .unwrap_or([0.0; 3]);
-                let at = walk.strip.at(h.i as usize, h.j as usize);
-                walk.strip.hits[at] = depth[n];
-                walk.strip.normals[at] = normal;
+                let normal = if near[n] {
+                    [0.0, 0.0, 1.0]
+                } else {
+                    self.view
+                        .normal(p, [g.dx.0[k], g.dy.0[k], g.dz.0[k]])
+                        .filter(|n| n[2] >= 0.0)
+                        .unwrap_or([0.0; 3])
+                };
+                walk.tile.set(h.i as usize, h.j as usize, depth[n], normal);
             }
         }
     }
@@ -513,11 +595,11 @@ impl Shape {
             return Ok(geometry);
         }
         let seen = frame.view.apply(self);
-        // Strips of root tiles run in parallel: enough of them to keep
-        // every thread busy.
+        // Root tiles run in parallel: enough of them to keep every thread
+        // busy.
         let sizes = root_sizes_3d(
             &opts.voxel_tile_sizes,
-            [1, height, 1],
+            [width, height, 1],
             pool_threads(opts.threads),
         );
         let r = sizes[0];
@@ -531,53 +613,48 @@ impl Shape {
         };
         geometry.hits = vec![f32::NAN; pixels];
         geometry.normals = vec![[0.0; 3]; pixels];
+        // Root tiles run in parallel, each owning a segment of each of its
+        // rows of the picture.
+        let across = width.div_ceil(r);
+        let mut tiles: Vec<Tile> = (0..height.div_ceil(r) * across)
+            .map(|t| Tile {
+                hits: Vec::with_capacity(r),
+                normals: Vec::with_capacity(r),
+                x0: (t % across) * r,
+                y0: (t / across) * r,
+            })
+            .collect();
+        let rows = geometry
+            .hits
+            .chunks_mut(width)
+            .zip(geometry.normals.chunks_mut(width));
+        for (j, (hits, normals)) in rows.enumerate() {
+            let first = (j / r) * across;
+            for (t, (h, n)) in hits.chunks_mut(r).zip(normals.chunks_mut(r)).enumerate() {
+                tiles[first + t].hits.push(h);
+                tiles[first + t].normals.push(n);
+            }
+        }
         if let Some(p) = &opts.progress {
             p.0.store(0, Ordering::Relaxed);
-            p.1.store(height.div_ceil(r) * width.div_ceil(r), Ordering::Relaxed);
+            p.1.store(tiles.len(), Ordering::Relaxed);
         }
-        let rows = r * width;
-        let run = |w: &mut Worker, (n, (hits, normals)): (usize, (&mut [f32], &mut [[f32; 3]]))| {
-            let mut walk = Walk {
-                w,
-                strip: Strip {
-                    hits,
-                    normals,
-                    y0: n * r,
-                    width,
-                },
-                s: Box::new(Scratch {
-                    open: [(0, 0); LANES],
-                    hits: [Hit::default(); LANES],
-                    xyz: [Lanes::default(); 3],
-                    lo: [0.0; LANES],
-                    hi: [0.0; LANES],
-                    flo: [0.0; LANES],
-                    fhi: [0.0; LANES],
-                }),
-            };
-            job.strip(&mut walk);
+        let run = |(w, s): &mut (Lease, Box<Scratch>), tile: Tile| {
+            let mut walk = Walk { w, tile, s };
+            job.root(&mut walk);
         };
+        let init = || (Worker::lease(opts, &params), Box::new(Scratch::new()));
         with_pool(opts.threads, || {
             #[cfg(feature = "parallel")]
             {
                 use rayon::prelude::*;
-                geometry
-                    .hits
-                    .par_chunks_mut(rows)
-                    .zip(geometry.normals.par_chunks_mut(rows))
-                    .enumerate()
-                    .for_each_init(|| Worker::lease(opts, &params), |w, item| run(w, item));
+                tiles.into_par_iter().for_each_init(init, run);
             }
             #[cfg(not(feature = "parallel"))]
             {
-                let mut w = Worker::lease(opts, &params);
-                for item in geometry
-                    .hits
-                    .chunks_mut(rows)
-                    .zip(geometry.normals.chunks_mut(rows))
-                    .enumerate()
-                {
-                    run(&mut w, item);
+                let mut state = init();
+                for tile in tiles {
+                    run(&mut state, tile);
                 }
             }
         })?;

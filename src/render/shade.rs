@@ -16,16 +16,41 @@
 use super::Geometry;
 
 /// How [`shaded_image`] lights a render.
-#[derive(Copy, Clone, Debug, PartialEq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
 pub struct Shading {
     /// Darken creases and corners with screen-space ambient occlusion.
     pub ssao: bool,
+    /// Threads shading rows in parallel; 0 (the default) means one per
+    /// core. The picture does not depend on it.
+    pub threads: usize,
 }
 
-impl Default for Shading {
-    /// Lights only, no ambient occlusion.
-    fn default() -> Self {
-        Shading { ssao: false }
+/// Fills `out` row by row (`stride` items a row) with `f(row, items)`, in
+/// parallel on `threads` threads when the crate is built with rayon.
+fn by_rows<T: Send>(
+    out: &mut [T],
+    stride: usize,
+    threads: usize,
+    f: impl Fn(usize, &mut [T]) + Sync,
+) {
+    if stride == 0 {
+        return;
+    }
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        let run = || {
+            out.par_chunks_mut(stride)
+                .enumerate()
+                .for_each(|(j, row)| f(j, row))
+        };
+        if super::with_pool(threads, run).is_ok() {
+            return;
+        }
+    }
+    let _ = threads;
+    for (j, row) in out.chunks_mut(stride).enumerate() {
+        f(j, row);
     }
 }
 
@@ -96,43 +121,51 @@ const BACKGROUND: [[f64; 3]; 2] = [[0.05, 0.06, 0.08], [0.012, 0.014, 0.02]];
 ///
 /// let ball = Shape::from_expr("sqrt(x^2 + y^2 + z^2) - 0.5").unwrap();
 /// let g = ball.render3d(&Frame3d::square(32), &EvalOptions::default()).unwrap();
-/// let rgb = shade::shaded_image(&g, &shade::Shading { ssao: true });
+/// let rgb = shade::shaded_image(&g, &shade::Shading { ssao: true, ..Default::default() });
 /// let centre = &rgb[(16 * 32 + 16) * 3..][..3];
 /// let corner = &rgb[..3];
 /// assert!(centre[0] > 3 * corner[0]); // the lit ball stands out
 /// ```
 pub fn shaded_image(g: &Geometry, shading: &Shading) -> Vec<u8> {
-    let ao = if shading.ssao {
-        Some(ambient_occlusion(g))
-    } else {
-        None
-    };
-    let lights = LIGHTS.map(|(d, s)| (unit(d), s));
+    let ao = shading.ssao.then(|| ambient_occlusion(g, shading.threads));
+    // Each light's direction, strength, and half vector with the viewer on +z
+    // (for a Blinn–Phong highlight).
+    let lights = LIGHTS.map(|(d, s)| {
+        let l = unit(d);
+        (l, s, unit([l[0], l[1], l[2] + 1.0]))
+    });
     let srgb = srgb_table();
-    let mut rgb = Vec::with_capacity(g.hits.len() * 3);
-    for (p, (n, w)) in g.normals.iter().zip(&g.hits).enumerate() {
-        let row = p / g.width.max(1);
-        let colour: [f64; 3] = if w.is_nan() {
-            let t = (row as f64 + 0.5) / g.height.max(1) as f64;
-            std::array::from_fn(|c| BACKGROUND[0][c] * (1.0 - t) + BACKGROUND[1][c] * t)
-        } else {
-            let n = n.map(f64::from);
+    let encode = |c: f64| srgb[(c.clamp(0.0, 1.0) * SRGB_STEPS as f64).round() as usize];
+    let (wd, ht) = (g.width.max(1), g.height.max(1));
+    let mut rgb = vec![0u8; g.hits.len() * 3];
+    by_rows(&mut rgb, wd * 3, shading.threads, |j, row| {
+        let t = (j as f64 + 0.5) / ht as f64;
+        let background: [u8; 3] =
+            std::array::from_fn(|c| encode(BACKGROUND[0][c] * (1.0 - t) + BACKGROUND[1][c] * t));
+        for (i, px) in row.chunks_exact_mut(3).enumerate() {
+            let p = j * wd + i;
+            if g.hits[p].is_nan() {
+                px.copy_from_slice(&background);
+                continue;
+            }
+            let n = g.normals[p].map(f64::from);
             let occlusion = ao.as_ref().map_or(1.0, |a| f64::from(a[p]));
             let mut diffuse = AMBIENT * occlusion;
             let mut specular = 0.0;
-            for (l, s) in &lights {
-                let d = dot(n, *l).max(0.0);
-                diffuse += s * d * (0.35 + 0.65 * occlusion);
-                // Blinn–Phong highlight with the viewer on +z.
-                let h = unit([l[0], l[1], l[2] + 1.0]);
-                specular += 0.18 * s * dot(n, h).max(0.0).powi(40) * occlusion;
+            for (l, s, h) in &lights {
+                diffuse += s * dot(n, *l).max(0.0) * (0.35 + 0.65 * occlusion);
+                let c = dot(n, *h).max(0.0);
+                // c⁴⁰ by squaring.
+                let c8 = (c * c) * (c * c);
+                let c8 = c8 * c8;
+                let c32 = (c8 * c8) * (c8 * c8);
+                specular += 0.18 * s * (c32 * c8) * occlusion;
             }
-            std::array::from_fn(|c| ALBEDO[c] * diffuse + specular)
-        };
-        rgb.extend(
-            colour.map(|c: f64| srgb[(c.clamp(0.0, 1.0) * SRGB_STEPS as f64).round() as usize]),
-        );
-    }
+            for (o, a) in px.iter_mut().zip(ALBEDO) {
+                *o = encode(a * diffuse + specular);
+            }
+        }
+    });
     rgb
 }
 
@@ -143,7 +176,7 @@ pub fn shaded_image(g: &Geometry, shading: &Shading) -> Vec<u8> {
 /// pixel's tangent plane predicts occludes it, in proportion to how steeply
 /// it rises, and less the farther in front it is (so that a foreground
 /// object does not darken the background behind it).
-fn ambient_occlusion(g: &Geometry) -> Vec<f32> {
+fn ambient_occlusion(g: &Geometry, threads: usize) -> Vec<f32> {
     let (wd, ht) = (g.width, g.height);
     let side = wd.min(ht).max(1) as f64;
     // Image space spans 2 units across the shorter side.
@@ -164,8 +197,8 @@ fn ambient_occlusion(g: &Geometry) -> Vec<f32> {
         })
         .collect();
     let mut raw = vec![1.0f32; g.hits.len()];
-    for j in 0..ht {
-        for i in 0..wd {
+    by_rows(&mut raw, wd, threads, |j, row| {
+        for (i, out) in row.iter_mut().enumerate() {
             let p = j * wd + i;
             let w = g.hits[p];
             if w.is_nan() {
@@ -199,21 +232,20 @@ fn ambient_occlusion(g: &Geometry) -> Vec<f32> {
                     occ += steep * falloff;
                 }
             }
-            raw[p] = (1.0 - 0.9 * occ / SAMPLES as f64).clamp(0.0, 1.0) as f32;
+            *out = (1.0 - 0.9 * occ / SAMPLES as f64).clamp(0.0, 1.0) as f32;
         }
-    }
-    blur_hits(g, &raw)
+    });
+    blur_hits(g, &raw, threads)
 }
 
 /// A 5 × 5 box blur of `v` over hit pixels only (background pixels neither
 /// contribute nor change).
-fn blur_hits(g: &Geometry, v: &[f32]) -> Vec<f32> {
+fn blur_hits(g: &Geometry, v: &[f32], threads: usize) -> Vec<f32> {
     let (wd, ht) = (g.width, g.height);
     let mut out = v.to_vec();
-    for j in 0..ht {
-        for i in 0..wd {
-            let p = j * wd + i;
-            if g.hits[p].is_nan() {
+    by_rows(&mut out, wd, threads, |j, row| {
+        for (i, o) in row.iter_mut().enumerate() {
+            if g.hits[j * wd + i].is_nan() {
                 continue;
             }
             let (mut sum, mut count) = (0.0f32, 0.0f32);
@@ -226,9 +258,9 @@ fn blur_hits(g: &Geometry, v: &[f32]) -> Vec<f32> {
                     }
                 }
             }
-            out[p] = sum / count;
+            *o = sum / count;
         }
-    }
+    });
     out
 }
 
@@ -245,11 +277,14 @@ fn unit(v: [f64; 3]) -> [f64; 3] {
 /// neighbouring entries never differ by more than one level.
 const SRGB_STEPS: usize = 4095;
 
-/// The sRGB byte of each linear intensity `i / SRGB_STEPS`.
-fn srgb_table() -> Vec<u8> {
-    (0..=SRGB_STEPS)
-        .map(|i| to_byte(linear_to_srgb(i as f64 / SRGB_STEPS as f64)))
-        .collect()
+/// The sRGB byte of each linear intensity `i / SRGB_STEPS`, made once.
+fn srgb_table() -> &'static [u8] {
+    static TABLE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..=SRGB_STEPS)
+            .map(|i| to_byte(linear_to_srgb(i as f64 / SRGB_STEPS as f64)))
+            .collect()
+    })
 }
 
 /// The sRGB encoding of a linear intensity.

@@ -95,6 +95,9 @@ pub struct RegTape {
     mem_slots: usize,
     choice_count: usize,
     param_count: usize,
+    /// Bit `v` set when an `Input` reads variable `v` (bit 31: any of 31
+    /// and beyond).
+    inputs: u32,
     id: u64,
 }
 
@@ -119,6 +122,7 @@ impl Default for RegTape {
             mem_slots: 0,
             choice_count: 0,
             param_count: 0,
+            inputs: 0,
             id: next_tape_id(),
         }
     }
@@ -131,6 +135,7 @@ impl RegTape {
     pub fn new(mut insns: Vec<Insn>, mem_slots: usize) -> Result<Self, Error> {
         let mut choice_count = 0;
         let mut param_count = 0;
+        let mut inputs = 0u32;
         match insns.last() {
             Some(i) if i.op() == Op::Output => {}
             _ => {
@@ -157,6 +162,9 @@ impl RegTape {
                 )));
             }
             choice_count += usize::from(op.is_choice());
+            if op == Op::Input {
+                inputs |= 1 << i.imm.min(31);
+            }
             let mut code = op as u8;
             if op.reads_a() && Some(i.a) == prev {
                 code |= FORWARD_A;
@@ -172,6 +180,7 @@ impl RegTape {
             mem_slots,
             choice_count,
             param_count,
+            inputs,
             id: next_tape_id(),
         })
     }
@@ -211,6 +220,18 @@ impl RegTape {
     /// parameter its `Input` instructions name (0 if none).
     pub fn param_count(&self) -> usize {
         self.param_count
+    }
+
+    /// True when the tape reads input variable `v` (0 = x, 1 = y, 2 = z):
+    /// a tape that does not read z has the same value all along each line
+    /// parallel to the z axis.
+    ///
+    /// ```
+    /// let s = tapir::Shape::from_expr("min(x, y + 1)").unwrap();
+    /// assert!(s.reg_tape().reads_input(1) && !s.reg_tape().reads_input(2));
+    /// ```
+    pub fn reads_input(&self, v: usize) -> bool {
+        self.inputs & (1 << v.min(31)) != 0
     }
 
     /// Highest register written or read, plus one.
