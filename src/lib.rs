@@ -80,6 +80,7 @@ pub mod eval;
 pub mod graph;
 pub mod interp;
 pub mod lang;
+pub mod mesh;
 pub mod ops;
 pub mod render;
 pub mod shape;
