@@ -49,14 +49,64 @@ pub struct Config {
     pub edge_comp: [u8; 12],
 }
 
-/// The configuration of every corner mask.
+/// The configuration of every corner mask, with the default pairing on
+/// every face.
 pub fn table() -> &'static [Config; 256] {
     static TABLE: OnceLock<[Config; 256]> = OnceLock::new();
-    TABLE.get_or_init(|| std::array::from_fn(|m| config(m as u8)))
+    TABLE.get_or_init(|| std::array::from_fn(|m| config_with(m as u8, 0)))
 }
 
-/// The configuration of corner mask `mask` (see the module docs).
-fn config(mask: u8) -> Config {
+/// The configuration of corner mask `mask` with the faces in `flips`
+/// (bit `2a + side`) paired the other way: on those ambiguous faces the
+/// *outside* corners are cut off, so the inside corners connect across.
+pub fn config_of(mask: u8, flips: u8) -> Config {
+    if flips == 0 {
+        table()[usize::from(mask)]
+    } else {
+        config_with(mask, flips)
+    }
+}
+
+/// The corners of face `f = 2a + side` in order around it.
+pub fn face_corners(f: usize) -> [usize; 4] {
+    let (a, side) = (f / 2, f % 2);
+    let (b, c) = across(a);
+    let base = side << a;
+    [
+        base,
+        base | (1 << b),
+        base | (1 << b) | (1 << c),
+        base | (1 << c),
+    ]
+}
+
+/// The edges of face `f`, edge `k` from corner `k` to corner `k + 1` of
+/// [`face_corners`].
+pub fn face_edges(f: usize) -> [usize; 4] {
+    let corners = face_corners(f);
+    std::array::from_fn(|k| {
+        let (p, q) = (corners[k], corners[(k + 1) % 4]);
+        let ax = (p ^ q).trailing_zeros() as usize;
+        let lo = p & q;
+        let (eb, ec) = across(ax);
+        edge_index(ax, lo >> eb & 1, lo >> ec & 1)
+    })
+}
+
+/// The faces (bit `2a + side`) of a cell with corner mask `mask` that the
+/// surface crosses four times (ambiguous faces).
+pub fn ambiguous_faces(mask: u8) -> u8 {
+    let mut out = 0;
+    for f in 0..6 {
+        let c = face_corners(f).map(|c| mask >> c & 1);
+        if c[0] == c[2] && c[1] == c[3] && c[0] != c[1] {
+            out |= 1 << f;
+        }
+    }
+    out
+}
+
+fn config_with(mask: u8, flips: u8) -> Config {
     let inside = |c: usize| mask >> c & 1 == 1;
     let crosses = |e: usize| {
         let (c0, c1) = edge_corners(e);
@@ -76,39 +126,23 @@ fn config(mask: u8) -> Config {
             p[ra.max(rb)] = ra.min(rb);
         }
     };
-    for a in 0..3 {
-        for side in 0..2 {
-            // The face normal to `a` on `side`: its corners in order around
-            // it, and the edge from each corner to the next.
-            let (b, c) = across(a);
-            let base = side << a;
-            let corners = [
-                base,
-                base | (1 << b),
-                base | (1 << b) | (1 << c),
-                base | (1 << c),
-            ];
-            let edge_between = |p: usize, q: usize| -> usize {
-                let d = p ^ q;
-                let ax = d.trailing_zeros() as usize;
-                let lo = p & q;
-                let (eb, ec) = across(ax);
-                edge_index(ax, lo >> eb & 1, lo >> ec & 1)
-            };
-            let edges: [usize; 4] = std::array::from_fn(|k| edge_between(corners[k], corners[(k + 1) % 4]));
-            let crossing: Vec<usize> = edges.iter().copied().filter(|&e| crosses(e)).collect();
-            match crossing.len() {
-                2 => union(&mut parent, crossing[0], crossing[1]),
-                4 => {
-                    // Ambiguous: cut off each inside corner on its own.
-                    for k in 0..4 {
-                        if inside(corners[k]) {
-                            union(&mut parent, edges[(k + 3) % 4], edges[k]);
-                        }
+    for f in 0..6 {
+        let corners = face_corners(f);
+        let edges = face_edges(f);
+        let crossing: Vec<usize> = edges.iter().copied().filter(|&e| crosses(e)).collect();
+        match crossing.len() {
+            2 => union(&mut parent, crossing[0], crossing[1]),
+            4 => {
+                // Ambiguous: cut off each inside corner on its own (or each
+                // outside corner, on a flipped face).
+                let cut = flips >> f & 1 == 0;
+                for k in 0..4 {
+                    if inside(corners[k]) == cut {
+                        union(&mut parent, edges[(k + 3) % 4], edges[k]);
                     }
                 }
-                _ => {}
             }
+            _ => {}
         }
     }
     let mut edge_comp = [NONE; 12];
@@ -125,6 +159,21 @@ fn config(mask: u8) -> Config {
         }
     }
     Config { comps, edge_comp }
+}
+
+/// Whether the ambiguous face `f` of a cell with mask `mine`, shared with
+/// the neighbour across it (mask `theirs`), must be flipped: with the
+/// default pairing, both cells would join the face's two segments into one
+/// component, and the two vertices could not make a manifold around the
+/// face (a handle thinner than a cell). Flipping splits both components.
+/// Symmetric: the neighbour reaches the same answer for the same face.
+pub fn must_flip(mine: u8, theirs: u8, f: usize) -> bool {
+    let joined = |mask: u8, f: usize| {
+        let cfg = &table()[usize::from(mask)];
+        let e = face_edges(f).map(|e| cfg.edge_comp[e]);
+        e[0] != NONE && e.iter().all(|&k| k == e[0])
+    };
+    joined(mine, f) && joined(theirs, f ^ 1)
 }
 
 #[cfg(test)]

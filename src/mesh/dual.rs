@@ -95,7 +95,7 @@ pub(crate) fn leaf_triangles(
 ) {
     let n = 1i64 << depth;
     let s = 1i64 << leaf.sz;
-    let cfg = &cell::table()[usize::from(leaf.mask)];
+    let cfg = &cell::config_of(leaf.mask, leaf.flips);
     'edges: for e in 0..12 {
         let comp = cfg.edge_comp[e];
         if comp == NONE {
@@ -127,7 +127,7 @@ pub(crate) fn leaf_triangles(
                         continue 'edges;
                     }
                     let e2 = edge_index(a, (-db) as usize, (-dc) as usize);
-                    let k = cell::table()[usize::from(m.mask)].edge_comp[e2];
+                    let k = cell::config_of(m.mask, m.flips).edge_comp[e2];
                     if k == NONE {
                         continue 'edges;
                     }

@@ -66,6 +66,11 @@ pub(crate) struct Leaf {
     pub sz: u32,
     /// Corner signs (bit `c` set: inside at corner `c`).
     pub mask: u8,
+    /// Ambiguous faces paired the other way ([`cell::must_flip`]).
+    pub flips: u8,
+    /// Whether the leaf has (or merged) a cell with an ambiguous face:
+    /// such leaves never merge.
+    pub ambiguous: bool,
     /// One vertex per component of the patch, in the component order of
     /// [`cell::table`] for `mask`.
     pub comps: Vec<Comp>,
@@ -132,6 +137,33 @@ struct Block {
     cross_of: Vec<u32>,
     points: Vec<[f32; 3]>,
     normals: Vec<[f32; 3]>,
+    /// Values at lattice points beyond the block (by global position)
+    /// that the flip decisions of its ambiguous faces need.
+    extra: Vec<([u32; 3], f32)>,
+}
+
+impl Block {
+    /// The value at the lattice point at `local` from the block's lowest
+    /// corner `pos`, if known.
+    fn value(&self, pos: [u32; 3], local: [i64; 3]) -> Option<f32> {
+        let m = self.m as i64;
+        if local.iter().all(|&v| (0..m).contains(&v)) {
+            return Some(self.values[((local[2] * m + local[1]) * m + local[0]) as usize]);
+        }
+        let g: [i64; 3] = std::array::from_fn(|a| i64::from(pos[a]) + local[a]);
+        self.extra
+            .iter()
+            .find(|(p, _)| (0..3).all(|a| i64::from(p[a]) == g[a]))
+            .map(|&(_, v)| v)
+    }
+}
+
+/// The lattice offset of the far face's corners of the neighbour across
+/// face `f` of the cell at `o`: `(neighbour's lowest corner, axis)`.
+fn neighbour(o: [i64; 3], f: usize) -> [i64; 3] {
+    let mut n = o;
+    n[f / 2] += if f % 2 == 1 { 1 } else { -1 };
+    n
 }
 
 fn inside(v: f32) -> bool {
@@ -295,14 +327,80 @@ impl Builder<'_> {
             }
         }
         let (points, normals) = self.crossings(w, tape, &values, &edges, &point, &stride);
-        let b = Block {
+        let mut b = Block {
             m,
             values,
             cross_of,
             points,
             normals,
+            extra: Vec::new(),
         };
+        b.extra = self.extra_values(w, &b, pos);
         self.sub(&b, pos, [0; 3], sz)
+    }
+
+    /// The values beyond the block that the flip decisions of its cells'
+    /// ambiguous faces need, evaluated with the shape's whole tape (the
+    /// block's pruned tape is only valid in the block).
+    fn extra_values(&self, w: &mut Worker, b: &Block, pos: [u32; 3]) -> Vec<([u32; 3], f32)> {
+        let s = b.m as i64 - 1;
+        let n = (1i64 << self.depth) + 1;
+        let mut want: Vec<[u32; 3]> = Vec::new();
+        for k in 0..s {
+            for j in 0..s {
+                for i in 0..s {
+                    let o = [i, j, k];
+                    let Some(mask) = self.mask_at(b, pos, o) else {
+                        continue;
+                    };
+                    let amb = cell::ambiguous_faces(mask);
+                    for f in (0..6).filter(|f| amb >> f & 1 == 1) {
+                        let no = neighbour(o, f);
+                        for c in 0..8 {
+                            let d = offset(c);
+                            let l: [i64; 3] = std::array::from_fn(|a| no[a] + d[a] as i64);
+                            let g: [i64; 3] = std::array::from_fn(|a| i64::from(pos[a]) + l[a]);
+                            if l.iter().all(|&v| (0..=s).contains(&v))
+                                || g.iter().any(|&v| !(0..n).contains(&v))
+                            {
+                                continue;
+                            }
+                            let g = g.map(|v| v as u32);
+                            if !want.contains(&g) {
+                                want.push(g);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(want.len());
+        let mut xyz = [Lanes::<LANES>::default(); 3];
+        for chunk in want.chunks(LANES) {
+            for k in 0..LANES {
+                let p = chunk[k.min(chunk.len() - 1)];
+                for a in 0..3 {
+                    xyz[a].0[k] = self.coords[a][p[a] as usize];
+                }
+            }
+            let v = w.slice(self.tape, xyz);
+            out.extend(chunk.iter().zip(v.0).map(|(&p, v)| (p, v)));
+        }
+        out
+    }
+
+    /// The corner mask of the finest cell at `o` (from the block's lowest
+    /// corner `pos`), if its values are known.
+    fn mask_at(&self, b: &Block, pos: [u32; 3], o: [i64; 3]) -> Option<u8> {
+        let mut mask = 0u8;
+        for c in 0..8 {
+            let d = offset(c);
+            let v = b.value(pos, std::array::from_fn(|a| o[a] + d[a] as i64))?;
+            if inside(v) {
+                mask |= 1 << c;
+            }
+        }
+        Some(mask)
     }
 
     /// Crossing points and unit normals of the `edges` of a block.
@@ -416,7 +514,17 @@ impl Builder<'_> {
             255 => return Node::Empty(true),
             _ => {}
         }
-        let cfg = &cell::table()[usize::from(mask)];
+        let amb = cell::ambiguous_faces(mask);
+        let mut flips = 0u8;
+        let oi = o.map(|v| v as i64);
+        for f in (0..6).filter(|f| amb >> f & 1 == 1) {
+            if let Some(theirs) = self.mask_at(b, bpos, neighbour(oi, f))
+                && cell::must_flip(mask, theirs, f)
+            {
+                flips |= 1 << f;
+            }
+        }
+        let cfg = &cell::config_of(mask, flips);
         let mut qefs = vec![Qef::default(); usize::from(cfg.comps)];
         for e in 0..12 {
             let k = cfg.edge_comp[e];
@@ -439,6 +547,8 @@ impl Builder<'_> {
             pos,
             sz: 0,
             mask,
+            flips,
+            ambiguous: amb != 0,
             comps,
             first: 0,
         }))
@@ -475,7 +585,7 @@ impl Builder<'_> {
             };
             match kid {
                 Node::Branch(_) => return None,
-                Node::Leaf(l) if l.comps.len() != 1 => return None,
+                Node::Leaf(l) if l.comps.len() != 1 || l.ambiguous => return None,
                 _ => {}
             }
             let oc = offset(c);
@@ -492,7 +602,7 @@ impl Builder<'_> {
                 mask |= 1 << c;
             }
         }
-        if cell::table()[usize::from(mask)].comps != 1 {
+        if cell::table()[usize::from(mask)].comps != 1 || cell::ambiguous_faces(mask) != 0 {
             return None;
         }
         for e in 0..12 {
@@ -533,6 +643,8 @@ impl Builder<'_> {
             pos,
             sz,
             mask,
+            flips: 0,
+            ambiguous: false,
             comps: vec![Comp::new(q, p)],
             first: 0,
         })
