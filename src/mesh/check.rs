@@ -97,9 +97,7 @@ pub fn check(mesh: &Mesh) -> Report {
             r.degenerate_triangles += 1;
             continue;
         }
-        let p = t.map(|i| mesh.vertices[i as usize].map(f64::from));
-        let n = cross(sub(p[1], p[0]), sub(p[2], p[0]));
-        if dot(n, n) == 0.0 {
+        if is_degenerate(mesh, t) {
             r.degenerate_triangles += 1;
         }
         for k in 0..3 {
@@ -128,6 +126,17 @@ pub fn check(mesh: &Mesh) -> Report {
     r.euler = r.vertices as i64 - r.edges as i64 + r.triangles as i64;
     r.self_intersections = self_intersections(mesh);
     r
+}
+
+/// True when triangle `t` (with valid indices) has a repeated vertex or
+/// zero area.
+pub fn is_degenerate(mesh: &Mesh, t: &[u32; 3]) -> bool {
+    if t[0] == t[1] || t[1] == t[2] || t[0] == t[2] {
+        return true;
+    }
+    let p = t.map(|i| mesh.vertices[i as usize].map(f64::from));
+    let n = cross(sub(p[1], p[0]), sub(p[2], p[0]));
+    dot(n, n) == 0.0
 }
 
 /// True when the link edges of a vertex (`(b, c)` of each triangle
@@ -184,15 +193,26 @@ struct BvhNode {
 /// sharing a vertex are tested only away from it (the edge opposite it
 /// against the other triangle); pairs sharing an edge are not tested.
 pub fn self_intersections(mesh: &Mesh) -> usize {
+    intersecting_pairs(mesh).len()
+}
+
+/// The pairs of triangles (indices into `mesh.triangles`, the smaller
+/// first) that cross, as counted by [`self_intersections`].
+pub fn intersecting_pairs(mesh: &Mesh) -> Vec<(usize, usize)> {
+    intersecting_pairs_among(mesh, None)
+}
+
+/// [`intersecting_pairs`] with at least one triangle among `candidates`
+/// (a flag per triangle; `None`: all).
+pub fn intersecting_pairs_among(mesh: &Mesh, candidates: Option<&[bool]>) -> Vec<(usize, usize)> {
+    let is_candidate = |t: usize| candidates.is_none_or(|c| c[t]);
     let nv = mesh.vertices.len();
-    let tris: Vec<[u32; 3]> = mesh
-        .triangles
-        .iter()
-        .copied()
-        .filter(|t| t.iter().all(|&i| (i as usize) < nv))
+    let kept: Vec<usize> = (0..mesh.triangles.len())
+        .filter(|&t| mesh.triangles[t].iter().all(|&i| (i as usize) < nv))
         .collect();
+    let tris: Vec<[u32; 3]> = kept.iter().map(|&t| mesh.triangles[t]).collect();
     if tris.len() < 2 {
-        return 0;
+        return Vec::new();
     }
     let pts: Vec<[[f64; 3]; 3]> = tris
         .iter()
@@ -209,9 +229,12 @@ pub fn self_intersections(mesh: &Mesh) -> usize {
     let mut order: Vec<usize> = (0..tris.len()).collect();
     let mut nodes = Vec::new();
     build(&mut nodes, &mut order, 0, &boxes);
-    let mut count = 0;
+    let mut pairs = Vec::new();
     let mut stack = Vec::new();
     for i in 0..tris.len() {
+        if !is_candidate(kept[i]) {
+            continue;
+        }
         let (lo, hi) = boxes[i];
         stack.push(0usize);
         while let Some(n) = stack.pop() {
@@ -225,16 +248,17 @@ pub fn self_intersections(mesh: &Mesh) -> usize {
                 continue;
             }
             for &j in &order[node.first..node.first + node.count] {
-                if j <= i || (0..3).any(|k| boxes[j].0[k] > hi[k] || boxes[j].1[k] < lo[k]) {
+                if (j <= i && is_candidate(kept[j])) || j == i || (0..3).any(|k| boxes[j].0[k] > hi[k] || boxes[j].1[k] < lo[k]) {
                     continue;
                 }
                 if crosses(&tris[i], &pts[i], &tris[j], &pts[j]) {
-                    count += 1;
+                    pairs.push((kept[i], kept[j]));
                 }
             }
         }
     }
-    count
+    pairs.sort_unstable();
+    pairs
 }
 
 /// Builds the hierarchy over `order` (which starts at `start` of the whole

@@ -50,6 +50,20 @@ pub(crate) fn leaves(root: &Node) -> Vec<&Leaf> {
     out
 }
 
+/// Replaces the merged leaves at `keys` (lowest corner, size exponent) by
+/// the children they were merged from.
+pub(crate) fn split(node: &mut Node, keys: &std::collections::HashSet<([u32; 3], u32)>) {
+    match node {
+        Node::Leaf(l) if l.kids.is_some() && keys.contains(&(l.pos, l.sz)) => {
+            let kids = l.kids.take().expect("checked");
+            *node = Node::Branch(kids);
+            split(node, keys);
+        }
+        Node::Branch(kids) => kids.iter_mut().for_each(|k| split(k, keys)),
+        _ => {}
+    }
+}
+
 /// What lies at a cell of a given size.
 enum Found<'a> {
     /// A leaf of that size or larger.

@@ -260,37 +260,79 @@ impl Shape {
                     budget >> 20
                 )));
             }
-            dual::number(&mut tree);
-            let tree = tree;
-            let leaves = dual::leaves(&tree);
-            let mut mesh = Mesh::default();
-            for l in &leaves {
-                for c in &l.comps {
-                    mesh.vertices.push(c.pos);
-                    mesh.normals.push(c.normal);
+            // Dual contour; undo merges that make triangles cross or
+            // degenerate, until none do.
+            loop {
+                let mesh = contour(&mut tree, depth, opts)?;
+                let split = unsafe_merges(&tree, &mesh);
+                if split.is_empty() {
+                    return Ok(mesh);
                 }
+                dual::split(&mut tree, &split);
             }
-            let chunk = |ls: &[&octree::Leaf]| {
-                let mut out = Vec::new();
-                if !opts.cancelled() {
-                    for l in ls {
-                        dual::leaf_triangles(&tree, depth, l, &mesh.vertices, &mesh.normals, &mut out);
-                    }
-                }
-                out
-            };
-            #[cfg(feature = "parallel")]
-            let parts: Vec<Vec<[u32; 3]>> = {
-                use rayon::prelude::*;
-                leaves.par_chunks(4096).map(chunk).collect()
-            };
-            #[cfg(not(feature = "parallel"))]
-            let parts: Vec<Vec<[u32; 3]>> = leaves.chunks(4096).map(chunk).collect();
-            if opts.cancelled() {
-                return Err(Error::Interrupted);
-            }
-            mesh.triangles = parts.concat();
-            Ok(mesh)
         })?
     }
+}
+
+/// The vertices and triangles of the octree.
+fn contour(tree: &mut octree::Node, depth: u32, opts: &EvalOptions) -> Result<Mesh, Error> {
+    dual::number(tree);
+    let tree = &*tree;
+    let leaves = dual::leaves(tree);
+    let mut mesh = Mesh::default();
+    for l in &leaves {
+        for c in &l.comps {
+            mesh.vertices.push(c.pos);
+            mesh.normals.push(c.normal);
+        }
+    }
+    let chunk = |ls: &[&octree::Leaf]| {
+        let mut out = Vec::new();
+        if !opts.cancelled() {
+            for l in ls {
+                dual::leaf_triangles(tree, depth, l, &mesh.vertices, &mesh.normals, &mut out);
+            }
+        }
+        out
+    };
+    #[cfg(feature = "parallel")]
+    let parts: Vec<Vec<[u32; 3]>> = {
+        use rayon::prelude::*;
+        leaves.par_chunks(4096).map(chunk).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let parts: Vec<Vec<[u32; 3]>> = leaves.chunks(4096).map(chunk).collect();
+    if opts.cancelled() {
+        return Err(Error::Interrupted);
+    }
+    mesh.triangles = parts.concat();
+    Ok(mesh)
+}
+
+/// The merged leaves (lowest corner, size exponent) with a vertex on a
+/// triangle that crosses another or has zero area.
+fn unsafe_merges(tree: &octree::Node, mesh: &Mesh) -> std::collections::HashSet<([u32; 3], u32)> {
+    let mut owner: Vec<Option<([u32; 3], u32)>> = Vec::with_capacity(mesh.vertices.len());
+    for l in dual::leaves(tree) {
+        for _ in &l.comps {
+            owner.push(l.kids.is_some().then_some((l.pos, l.sz)));
+        }
+    }
+    let merged = |t: &[u32; 3]| t.iter().any(|&v| owner[v as usize].is_some());
+    let candidates: Vec<bool> = mesh.triangles.iter().map(merged).collect();
+    let mut bad: Vec<usize> = Vec::new();
+    if candidates.iter().any(|&c| c) {
+        for (a, b) in check::intersecting_pairs_among(mesh, Some(&candidates)) {
+            bad.extend([a, b]);
+        }
+        for (t, tri) in mesh.triangles.iter().enumerate() {
+            if candidates[t] && check::is_degenerate(mesh, tri) {
+                bad.push(t);
+            }
+        }
+    }
+    bad.iter()
+        .flat_map(|&t| mesh.triangles[t])
+        .filter_map(|v| owner[v as usize])
+        .collect()
 }

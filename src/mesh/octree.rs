@@ -26,9 +26,11 @@
 //! the tree depends only on the values, not on how far pruning got: pruned
 //! and brute-force builds give the same tree.
 //!
-//! Only cells the surface may cross are kept, so memory grows with the
-//! surface; a live-leaf counter stops the build when it would exceed the
-//! memory budget.
+//! A merged leaf keeps its children, so that [`super::Shape::mesh`] can
+//! undo a merge whose vertex makes the mesh cross itself or a triangle
+//! degenerate. Only cells the surface may cross are kept, so memory grows
+//! with the surface; a leaf counter stops the build when it would exceed
+//! the memory budget.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
@@ -76,6 +78,9 @@ pub(crate) struct Leaf {
     pub comps: Vec<Comp>,
     /// Index of the first component's vertex in the mesh.
     pub first: u32,
+    /// The children a merged leaf was made of, kept so that the merge can
+    /// be undone where it would make the mesh cross itself.
+    pub kids: Option<Box<[Node; 8]>>,
 }
 
 /// One component of a leaf's patch and its vertex.
@@ -119,7 +124,7 @@ pub(crate) struct Builder<'a> {
     pub tolerance: f64,
     /// Levels split into parallel jobs.
     pub par_levels: u32,
-    /// Leaves alive now.
+    /// Leaves made so far (merged ones keep their children).
     pub live: AtomicI64,
     /// Most leaves the budget allows.
     pub max_live: i64,
@@ -551,6 +556,7 @@ impl Builder<'_> {
             ambiguous: amb != 0,
             comps,
             first: 0,
+            kids: None,
         }))
     }
 
@@ -565,8 +571,8 @@ impl Builder<'_> {
         if self.tolerance > 0.0
             && let Some(leaf) = self.try_merge(&kids, sz, pos)
         {
-            let leaves = kids.iter().filter(|k| matches!(k, Node::Leaf(_))).count();
-            self.live.fetch_sub(leaves as i64 - 1, Ordering::Relaxed);
+            let mut leaf = leaf;
+            leaf.kids = Some(Box::new(kids));
             return Node::Leaf(Box::new(leaf));
         }
         Node::Branch(Box::new(kids))
@@ -647,6 +653,7 @@ impl Builder<'_> {
             ambiguous: false,
             comps: vec![Comp::new(q, p)],
             first: 0,
+            kids: None,
         })
     }
 }
