@@ -226,17 +226,19 @@ pub fn intersecting_pairs_among(mesh: &Mesh, candidates: Option<&[bool]>) -> Vec
             (lo, hi)
         })
         .collect();
-    let mut order: Vec<usize> = (0..tris.len()).collect();
+    // The hierarchy holds the candidates; every triangle is queried
+    // against it, and a pair of two candidates is tested from its larger
+    // index only.
+    let mut order: Vec<usize> = (0..tris.len()).filter(|&i| is_candidate(kept[i])).collect();
+    if order.is_empty() {
+        return Vec::new();
+    }
     let mut nodes = Vec::new();
     build(&mut nodes, &mut order, 0, &boxes);
-    let mut pairs = Vec::new();
-    let mut stack = Vec::new();
-    for i in 0..tris.len() {
-        if !is_candidate(kept[i]) {
-            continue;
-        }
+    let query = |i: usize| {
+        let mut pairs = Vec::new();
         let (lo, hi) = boxes[i];
-        stack.push(0usize);
+        let mut stack = vec![0usize];
         while let Some(n) = stack.pop() {
             let node = &nodes[n];
             if (0..3).any(|k| node.lo[k] > hi[k] || node.hi[k] < lo[k]) {
@@ -248,15 +250,28 @@ pub fn intersecting_pairs_among(mesh: &Mesh, candidates: Option<&[bool]>) -> Vec
                 continue;
             }
             for &j in &order[node.first..node.first + node.count] {
-                if (j <= i && is_candidate(kept[j])) || j == i || (0..3).any(|k| boxes[j].0[k] > hi[k] || boxes[j].1[k] < lo[k]) {
+                if (j >= i && is_candidate(kept[i]))
+                    || (0..3).any(|k| boxes[j].0[k] > hi[k] || boxes[j].1[k] < lo[k])
+                {
                     continue;
                 }
                 if crosses(&tris[i], &pts[i], &tris[j], &pts[j]) {
-                    pairs.push((kept[i], kept[j]));
+                    pairs.push((kept[i].min(kept[j]), kept[i].max(kept[j])));
                 }
             }
         }
-    }
+        pairs
+    };
+    #[cfg(feature = "parallel")]
+    let mut pairs: Vec<(usize, usize)> = {
+        use rayon::prelude::*;
+        (0..tris.len())
+            .into_par_iter()
+            .flat_map_iter(query)
+            .collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let mut pairs: Vec<(usize, usize)> = (0..tris.len()).flat_map(query).collect();
     pairs.sort_unstable();
     pairs
 }

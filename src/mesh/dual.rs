@@ -55,12 +55,26 @@ pub(crate) fn leaves(root: &Node) -> Vec<&Leaf> {
 pub(crate) fn split(node: &mut Node, keys: &std::collections::HashSet<([u32; 3], u32)>) {
     match node {
         Node::Leaf(l) if l.kids.is_some() && keys.contains(&(l.pos, l.sz)) => {
-            let kids = l.kids.take().expect("checked");
+            let mut kids = l.kids.take().expect("checked");
+            for k in kids.iter_mut() {
+                if let Node::Leaf(l) = k {
+                    l.fresh = true;
+                }
+            }
             *node = Node::Branch(kids);
             split(node, keys);
         }
         Node::Branch(kids) => kids.iter_mut().for_each(|k| split(k, keys)),
         _ => {}
+    }
+}
+
+/// Clears the [`Leaf::fresh`] flags.
+pub(crate) fn settle(node: &mut Node) {
+    match node {
+        Node::Leaf(l) => l.fresh = false,
+        Node::Branch(kids) => kids.iter_mut().for_each(settle),
+        Node::Empty(_) => {}
     }
 }
 

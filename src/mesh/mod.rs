@@ -250,7 +250,11 @@ impl Shape {
             p.1.store(builder.progress_total(), Ordering::Relaxed);
         }
         with_pool(opts.threads, || {
+            let t0 = std::time::Instant::now();
             let mut tree = builder.build();
+            if std::env::var("TAPIR_MESH_TRACE").is_ok() {
+                eprintln!("build {:?}", t0.elapsed());
+            }
             if opts.cancelled() {
                 return Err(Error::Interrupted);
             }
@@ -262,14 +266,27 @@ impl Shape {
             }
             // Dual contour; undo merges that make triangles cross or
             // degenerate, until none do.
-            loop {
+            for round in 0.. {
+                let t1 = std::time::Instant::now();
                 let mesh = contour(&mut tree, depth, opts)?;
-                let split = unsafe_merges(&tree, &mesh);
+                let t2 = std::time::Instant::now();
+                let split = unsafe_merges(&tree, &mesh, round == 0);
+                if std::env::var("TAPIR_MESH_TRACE").is_ok() {
+                    eprintln!(
+                        "{} triangles, {} merges undone; contour {:?} check {:?}",
+                        mesh.triangles.len(),
+                        split.len(),
+                        t2 - t1,
+                        t2.elapsed()
+                    );
+                }
                 if split.is_empty() {
                     return Ok(mesh);
                 }
+                dual::settle(&mut tree);
                 dual::split(&mut tree, &split);
             }
+            unreachable!("the rounds end when no merge is undone")
         })?
     }
 }
@@ -310,16 +327,41 @@ fn contour(tree: &mut octree::Node, depth: u32, opts: &EvalOptions) -> Result<Me
 }
 
 /// The merged leaves (lowest corner, size exponent) with a vertex on a
-/// triangle that crosses another or has zero area.
-fn unsafe_merges(tree: &octree::Node, mesh: &Mesh) -> std::collections::HashSet<([u32; 3], u32)> {
+/// triangle that crosses another or has zero area. The first time
+/// (`all`), every triangle with a vertex of a merged leaf is tested; after
+/// that only those near the leaves just split ([`octree::Leaf::fresh`]),
+/// the only ones that changed.
+fn unsafe_merges(
+    tree: &octree::Node,
+    mesh: &Mesh,
+    all: bool,
+) -> std::collections::HashSet<([u32; 3], u32)> {
     let mut owner: Vec<Option<([u32; 3], u32)>> = Vec::with_capacity(mesh.vertices.len());
+    let mut fresh: Vec<bool> = Vec::with_capacity(mesh.vertices.len());
     for l in dual::leaves(tree) {
         for _ in &l.comps {
             owner.push(l.kids.is_some().then_some((l.pos, l.sz)));
+            fresh.push(l.fresh);
         }
     }
-    let merged = |t: &[u32; 3]| t.iter().any(|&v| owner[v as usize].is_some());
-    let candidates: Vec<bool> = mesh.triangles.iter().map(merged).collect();
+    let candidates: Vec<bool> = if all {
+        let merged = |t: &[u32; 3]| t.iter().any(|&v| owner[v as usize].is_some());
+        mesh.triangles.iter().map(merged).collect()
+    } else {
+        // The triangles around the fresh vertices, and their neighbours.
+        let mut near = fresh.clone();
+        for t in &mesh.triangles {
+            if t.iter().any(|&v| fresh[v as usize]) {
+                for &v in t {
+                    near[v as usize] = true;
+                }
+            }
+        }
+        mesh.triangles
+            .iter()
+            .map(|t| t.iter().any(|&v| near[v as usize]))
+            .collect()
+    };
     let mut bad: Vec<usize> = Vec::new();
     if candidates.iter().any(|&c| c) {
         for (a, b) in check::intersecting_pairs_among(mesh, Some(&candidates)) {

@@ -81,6 +81,8 @@ pub(crate) struct Leaf {
     /// The children a merged leaf was made of, kept so that the merge can
     /// be undone where it would make the mesh cross itself.
     pub kids: Option<Box<[Node; 8]>>,
+    /// Set on the children of a merge just undone, until the next check.
+    pub fresh: bool,
 }
 
 /// One component of a leaf's patch and its vertex.
@@ -270,6 +272,10 @@ impl Builder<'_> {
         if iv.lo() > 0.0 {
             return (Some(Node::Empty(false)), None);
         }
+        if sz <= self.block_sz() {
+            // A block's tape serves a few slices only: not worth pruning.
+            return (None, None);
+        }
         (None, w.prune(tape))
     }
 
@@ -420,6 +426,7 @@ impl Builder<'_> {
     ) -> (Vec<[f32; 3]>, Vec<[f32; 3]>) {
         let mut points = Vec::with_capacity(edges.len());
         let mut dirs = Vec::with_capacity(edges.len());
+        let mut ends = Vec::with_capacity(edges.len());
         for chunk in edges.chunks(LANES) {
             // Per lane: the point, its axis, and the inside and outside
             // ends along it (coordinate, value).
@@ -466,28 +473,56 @@ impl Builder<'_> {
                 let mut p = base[k];
                 p[axis[k]] = x;
                 points.push(p);
+                let mut po = base[k];
+                po[axis[k]] = xo;
+                let mut pi = base[k];
+                pi[axis[k]] = xi;
+                ends.push((po, pi));
                 dirs.push((axis[k], if xo > xi { 1.0f32 } else { -1.0 }));
             }
         }
-        let mut normals = Vec::with_capacity(points.len());
-        for (chunk, dchunk) in points.chunks(GRAD_LANES).zip(dirs.chunks(GRAD_LANES)) {
-            let mut xyz = [Lanes::<GRAD_LANES>::default(); 3];
-            for k in 0..GRAD_LANES {
-                let p = chunk[k.min(chunk.len() - 1)];
-                for i in 0..3 {
-                    xyz[i].0[k] = p[i];
+        // The gradient at each crossing; where it is zero or not a number
+        // (e.g. `sqrt` of a squared distance, exactly on the surface), at
+        // the outside end of the final bracket, then at the inside end,
+        // then the edge's direction from inside to outside.
+        let mut normals: Vec<Option<[f32; 3]>> = vec![None; points.len()];
+        for pass in 0..3 {
+            let todo: Vec<usize> = (0..points.len())
+                .filter(|&i| normals[i].is_none())
+                .collect();
+            if todo.is_empty() {
+                break;
+            }
+            let at = |i: usize| match pass {
+                0 => points[i],
+                1 => ends[i].0,
+                _ => ends[i].1,
+            };
+            for chunk in todo.chunks(GRAD_LANES) {
+                let mut xyz = [Lanes::<GRAD_LANES>::default(); 3];
+                for k in 0..GRAD_LANES {
+                    let p = at(chunk[k.min(chunk.len() - 1)]);
+                    for i in 0..3 {
+                        xyz[i].0[k] = p[i];
+                    }
+                }
+                let g = w.grad(tape, xyz);
+                for (k, &i) in chunk.iter().enumerate() {
+                    normals[i] = unit([g.dx.0[k], g.dy.0[k], g.dz.0[k]]);
                 }
             }
-            let g = w.grad(tape, xyz);
-            for (k, &(a, s)) in dchunk.iter().enumerate() {
-                let d = [g.dx.0[k], g.dy.0[k], g.dz.0[k]];
-                normals.push(unit(d).unwrap_or_else(|| {
+        }
+        let normals = normals
+            .into_iter()
+            .zip(&dirs)
+            .map(|(n, &(a, s))| {
+                n.unwrap_or_else(|| {
                     let mut n = [0.0; 3];
                     n[a] = s;
                     n
-                }));
-            }
-        }
+                })
+            })
+            .collect();
         (points, normals)
     }
 
@@ -557,6 +592,7 @@ impl Builder<'_> {
             comps,
             first: 0,
             kids: None,
+            fresh: false,
         }))
     }
 
@@ -654,6 +690,7 @@ impl Builder<'_> {
             comps: vec![Comp::new(q, p)],
             first: 0,
             kids: None,
+            fresh: false,
         })
     }
 }

@@ -17,7 +17,7 @@
 use nalgebra::{Matrix3, SymmetricEigen, Vector3};
 
 /// Eigenvalues below this fraction of the largest are dropped.
-pub const TRUNCATE: f64 = 0.1;
+pub const TRUNCATE: f64 = 0.05;
 
 /// A sum of squared plane distances `Σ (n·x − n·p)²`, plus the mass point
 /// and normal sums.
