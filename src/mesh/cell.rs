@@ -148,14 +148,14 @@ fn config_with(mask: u8, flips: u8) -> Config {
     let mut edge_comp = [NONE; 12];
     let mut label = [NONE; 12];
     let mut comps = 0u8;
-    for e in 0..12 {
+    for (e, slot) in edge_comp.iter_mut().enumerate() {
         if crosses(e) {
             let r = find(&mut parent, e);
             if label[r] == NONE {
                 label[r] = comps;
                 comps += 1;
             }
-            edge_comp[e] = label[r];
+            *slot = label[r];
         }
     }
     Config { comps, edge_comp }

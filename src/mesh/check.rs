@@ -318,11 +318,17 @@ fn build(
 
 /// Whether triangles `a` and `b` (indices and points) cross.
 fn crosses(ta: &[u32; 3], a: &[[f64; 3]; 3], tb: &[u32; 3], b: &[[f64; 3]; 3]) -> bool {
-    let shared: Vec<(usize, usize)> = (0..3)
-        .flat_map(|i| (0..3).map(move |j| (i, j)))
-        .filter(|&(i, j)| ta[i] == tb[j])
-        .collect();
-    match shared.len() {
+    let mut shared = [(0, 0); 3];
+    let mut n = 0;
+    for (i, &va) in ta.iter().enumerate() {
+        for (j, &vb) in tb.iter().enumerate() {
+            if va == vb && n < 3 {
+                shared[n] = (i, j);
+                n += 1;
+            }
+        }
+    }
+    match n {
         0 => {
             (0..3).any(|k| segment_crosses(a[k], a[(k + 1) % 3], b))
                 || (0..3).any(|k| segment_crosses(b[k], b[(k + 1) % 3], a))
@@ -346,7 +352,7 @@ fn orient(a: [f64; 3], b: [f64; 3], c: [f64; 3], d: [f64; 3]) -> f64 {
 /// `t` (touching does not count).
 fn segment_crosses(p: [f64; 3], q: [f64; 3], t: &[[f64; 3]; 3]) -> bool {
     let (d1, d2) = (orient(t[0], t[1], t[2], p), orient(t[0], t[1], t[2], q));
-    if !(d1 * d2 < 0.0) {
+    if d1 * d2 >= 0.0 || (d1 * d2).is_nan() {
         return false;
     }
     let s = [

@@ -51,21 +51,28 @@ pub(crate) fn leaves(root: &Node) -> Vec<&Leaf> {
 }
 
 /// Replaces the merged leaves at `keys` (lowest corner, size exponent) by
-/// the children they were merged from.
+/// the finest leaves they were merged from (undoing every merge inside
+/// them, so that one round of checks settles them).
 pub(crate) fn split(node: &mut Node, keys: &std::collections::HashSet<([u32; 3], u32)>) {
     match node {
-        Node::Leaf(l) if l.kids.is_some() && keys.contains(&(l.pos, l.sz)) => {
-            let mut kids = l.kids.take().expect("checked");
-            for k in kids.iter_mut() {
-                if let Node::Leaf(l) = k {
-                    l.fresh = true;
-                }
-            }
-            *node = Node::Branch(kids);
-            split(node, keys);
-        }
+        Node::Leaf(l) if l.kids.is_some() && keys.contains(&(l.pos, l.sz)) => unmerge(node),
         Node::Branch(kids) => kids.iter_mut().for_each(|k| split(k, keys)),
         _ => {}
+    }
+}
+
+/// Undoes every merge at and below `node`, marking the leaves fresh.
+fn unmerge(node: &mut Node) {
+    match node {
+        Node::Leaf(l) => {
+            l.fresh = true;
+            if let Some(kids) = l.kids.take() {
+                *node = Node::Branch(kids);
+                unmerge(node);
+            }
+        }
+        Node::Branch(kids) => kids.iter_mut().for_each(unmerge),
+        Node::Empty(_) => {}
     }
 }
 

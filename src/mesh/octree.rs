@@ -678,7 +678,7 @@ impl Builder<'_> {
         }
         let (lo, hi) = self.lo_hi(pos, sz);
         let (p, err) = q.solve(lo, hi);
-        if !(err <= self.tolerance) {
+        if err.is_nan() || err > self.tolerance {
             return None;
         }
         Some(Leaf {

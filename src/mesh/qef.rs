@@ -51,8 +51,8 @@ impl Qef {
             n[1] * n[2],
             n[2] * n[2],
         ];
-        for k in 0..6 {
-            self.a[k] += a[k];
+        for (s, v) in self.a.iter_mut().zip(a) {
+            *s += v;
         }
         for k in 0..3 {
             self.b[k] += n[k] * d;
