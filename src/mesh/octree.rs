@@ -45,7 +45,7 @@ use crate::tape::Tape;
 pub const BLOCK: u32 = 2;
 
 /// Bisection steps per crossing before the final interpolation.
-pub const BISECT: usize = 8;
+pub const BISECT: usize = 6;
 
 /// Bytes a live leaf costs, with its share of the output (for the budget).
 pub const LEAF_BYTES: usize = 320;
@@ -78,6 +78,9 @@ pub(crate) struct Leaf {
     pub comps: Vec<Comp>,
     /// Index of the first component's vertex in the mesh.
     pub first: u32,
+    /// The planes of its one component while the leaf may still merge
+    /// (dropped once its parent is decided, to save memory).
+    pub qef: Option<Box<Qef>>,
     /// The children a merged leaf was made of, kept so that the merge can
     /// be undone where it would make the mesh cross itself.
     pub kids: Option<Box<[Node; 8]>>,
@@ -85,10 +88,8 @@ pub(crate) struct Leaf {
     pub fresh: bool,
 }
 
-/// One component of a leaf's patch and its vertex.
+/// One component of a leaf's patch: its vertex.
 pub(crate) struct Comp {
-    /// The planes of its crossings.
-    pub qef: Qef,
     /// The vertex.
     pub pos: [f32; 3],
     /// The vertex normal (mean crossing normal).
@@ -98,7 +99,6 @@ pub(crate) struct Comp {
 impl Comp {
     fn new(qef: Qef, p: [f64; 3]) -> Comp {
         Comp {
-            qef,
             pos: p.map(|v| v as f32),
             normal: qef.normal().unwrap_or([0.0, 0.0, 1.0]),
         }
@@ -576,10 +576,11 @@ impl Builder<'_> {
             qefs[usize::from(k)].add(b.points[x], b.normals[x]);
         }
         let (lo, hi) = self.lo_hi(pos, 0);
-        let comps = qefs
-            .into_iter()
-            .map(|q| Comp::new(q, q.solve(lo, hi).0))
+        let comps: Vec<Comp> = qefs
+            .iter()
+            .map(|&q| Comp::new(q, q.solve(lo, hi).0))
             .collect();
+        let qef = (self.tolerance > 0.0 && comps.len() == 1 && amb == 0).then(|| Box::new(qefs[0]));
         if self.live.fetch_add(1, Ordering::Relaxed) + 1 > self.max_live {
             self.over_budget.store(true, Ordering::Relaxed);
         }
@@ -591,6 +592,7 @@ impl Builder<'_> {
             ambiguous: amb != 0,
             comps,
             first: 0,
+            qef,
             kids: None,
             fresh: false,
         }))
@@ -604,9 +606,19 @@ impl Builder<'_> {
         {
             return Node::Empty(s);
         }
-        if self.tolerance > 0.0
-            && let Some(leaf) = self.try_merge(&kids, sz, pos)
-        {
+        let merged = if self.tolerance > 0.0 {
+            self.try_merge(&kids, sz, pos)
+        } else {
+            None
+        };
+        // Whatever was decided, the children never merge again.
+        let mut kids = kids;
+        for k in kids.iter_mut() {
+            if let Node::Leaf(l) = k {
+                l.qef = None;
+            }
+        }
+        if let Some(leaf) = merged {
             let mut leaf = leaf;
             leaf.kids = Some(Box::new(kids));
             return Node::Leaf(Box::new(leaf));
@@ -627,7 +639,9 @@ impl Builder<'_> {
             };
             match kid {
                 Node::Branch(_) => return None,
-                Node::Leaf(l) if l.comps.len() != 1 || l.ambiguous => return None,
+                Node::Leaf(l) if l.qef.is_none() || l.comps.len() != 1 || l.ambiguous => {
+                    return None;
+                }
                 _ => {}
             }
             let oc = offset(c);
@@ -672,8 +686,10 @@ impl Builder<'_> {
         }
         let mut q = Qef::default();
         for kid in kids {
-            if let Node::Leaf(l) = kid {
-                q.merge(&l.comps[0].qef);
+            if let Node::Leaf(l) = kid
+                && let Some(lq) = &l.qef
+            {
+                q.merge(lq);
             }
         }
         let (lo, hi) = self.lo_hi(pos, sz);
@@ -689,6 +705,7 @@ impl Builder<'_> {
             ambiguous: false,
             comps: vec![Comp::new(q, p)],
             first: 0,
+            qef: Some(Box::new(q)),
             kids: None,
             fresh: false,
         })
