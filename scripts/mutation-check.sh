@@ -57,7 +57,6 @@ mutations=(
   "mesh-components|src/mesh/cell.rs|s/if inside(corners\[k\]) == cut {/if true {/|mesh: an ambiguous face joins all four crossings into one component"
   "mesh-flip|src/mesh/cell.rs|s/joined(mine, f) \&\& joined(theirs, f ^ 1)/false/|mesh: thin handles keep one vertex per side (non-manifold)"
   "mesh-qef-fallback|src/mesh/qef.rs|s/            p = m;/            p = [p[0], p[1], p[2]];/|mesh: a QEF solution outside its cell is clamped to the cell instead of using the mass point"
-  "mesh-merge-midpoints|src/mesh/octree.rs|s/if g(mid) != g(p0) \&\& g(mid) != g(p1) {/if false {/|mesh: cells merge across an edge the surface crosses twice"
   "mesh-undo-merges|src/mesh/mod.rs|s/let split = unsafe_merges(\&tree, \&mesh, round == 0);/let split = std::collections::HashSet::new();/|mesh: merges that make the mesh cross itself stay"
 )
 
