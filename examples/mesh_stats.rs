@@ -3,6 +3,9 @@
 //!
 //! `cargo run --release --example mesh_stats -- [DEPTH] [FILES...]`
 //! (default: depth 8, a sphere and every 3D example in shapes/examples).
+//! Environment: `TOL` (merge tolerance, default 1e-4), `THREADS` (run only
+//! that thread count, 1 or 2), `NOCHECK` (skip the checker). "max dist" is
+//! the largest |f| / |∇f| of the capped shape at a vertex, in finest cells.
 
 use std::time::Instant;
 
