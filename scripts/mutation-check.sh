@@ -52,6 +52,8 @@ mutations=(
   "simd-sin|src/eval/simd_math.rs|s/let e_arg = q(2).select(-y, y);/let e_arg = q(3).select(-y, y);/|slice sin: wrong sign in one quadrant"
   "render3d-bounds|src/render/render3d.rs|s/b\[2\] = Interval::new(b\[2\].lo(), self.above(top));/b[2] = Interval::new(b[2].lo(), b[2].hi());/|3D cells bounded without the sample above: pruned tapes used outside their box"
   "render3d-refine|src/render/render3d.rs|s/(s.lo\[n\], s.flo\[n\]) = (z, f);/(s.hi[n], s.fhi[n]) = (z, f);/|3D refinement: an inside midpoint moves the outside end"
+  "render3d-band-halo|src/render/render3d.rs|s/let first = rows.start.saturating_sub(1);/let first = rows.start;/|3D bands: no row above the band for estimating normals (bands differ from the full render)"
+  "render3d-band-pixel|src/render/render3d.rs|s/2.0 \* ev \/ frame_height as f64/2.0 * ev \/ ht as f64/|3D bands: estimated normals use the band's height for the pixel size"
   "view-pitch|src/render/view.rs|s/Vector3::x_axis(), -r(self.pitch)/Vector3::x_axis(), r(self.pitch)/|view: pitch looks up instead of down"
 )
 
