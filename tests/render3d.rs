@@ -689,7 +689,10 @@ fn bands_equal_the_full_render() {
 #[test]
 fn bands_equal_the_full_render_with_estimated_normals() {
     let flat = Shape::from_expr("max(sqrt(x^2 + y^2 + z^2) - 0.6, 0) - 0.001").unwrap();
-    let path = format!("{}/shapes/examples/colonnade.expr", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/shapes/examples/colonnade.expr",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let colonnade = Shape::from_expr(&std::fs::read_to_string(path).unwrap()).unwrap();
     for (shape, n) in [(&flat, 40), (&colonnade, 72)] {
         let frame = Frame3d {
@@ -714,7 +717,10 @@ fn bands_equal_the_full_render_with_estimated_normals() {
                 let g = shape.render3d_rows(&frame, start..end, &opts()).unwrap();
                 let (a, b) = (start * n, end * n);
                 let same = g.hits.len() == b - a
-                    && g.hits.iter().zip(&full.hits[a..b]).all(|(x, y)| x.to_bits() == y.to_bits())
+                    && g.hits
+                        .iter()
+                        .zip(&full.hits[a..b])
+                        .all(|(x, y)| x.to_bits() == y.to_bits())
                     && g.normals == full.normals[a..b];
                 assert!(same, "rows {start}..{end} of {n} (bands of {band}) differ");
             }

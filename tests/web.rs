@@ -338,7 +338,8 @@ const PARAM3D: &str = "# a rounded block with a ball on top, drilled through\n\
     let body = rounded_box(0.6, 0.3, 0.45, round);\n\
     let ball = translate3(sphere(r), 0, 0.3 + r * 0.7, 0);\n\
     difference(smooth_union(body, ball, 0.08), cylinder(0.12, 2))\n";
-const BAD3D: &str = "param r = 0.3 in [0.1, 0.5];\nlet body = rounded_box(0.6, 0.3, 0.45, );\nbody\n";
+const BAD3D: &str =
+    "param r = 0.3 in [0.1, 0.5];\nlet body = rounded_box(0.6, 0.3, 0.45, );\nbody\n";
 const PARAM2D: &str = "param r = 0.3 in [0.1, 0.9];\nparam k = 2 in [1, 8];\n\
     difference(circle(r), repeat(circle(0.02 * k), 0.15, 0.15))\n";
 
@@ -449,7 +450,13 @@ fn native3d(
 enum Expect {
     /// The native 3D render of this source, size, mode, AO and parameters,
     /// at the camera the page reports.
-    Native3d(&'static str, usize, &'static str, bool, Vec<(&'static str, f32)>),
+    Native3d(
+        &'static str,
+        usize,
+        &'static str,
+        bool,
+        Vec<(&'static str, f32)>,
+    ),
     /// The native 2D render (bitmap, full bounds) with these parameters.
     Native2d(&'static str, usize, Vec<(&'static str, f32)>),
     /// This source's compile error, shown with line:col.
@@ -469,7 +476,10 @@ fn check_3d_line(i: usize, r: &HashMap<String, String>, e: &Expect) {
             assert_eq!(at("ssao"), if *ssao { "1" } else { "0" }, "step {i}");
             let want: Vec<String> = params.iter().map(|(_, v)| format!("{v}")).collect();
             if !want.is_empty() {
-                let got: Vec<f32> = at("params").split(',').map(|v| v.parse().unwrap()).collect();
+                let got: Vec<f32> = at("params")
+                    .split(',')
+                    .map(|v| v.parse().unwrap())
+                    .collect();
                 let got: Vec<String> = got.iter().map(|v| format!("{v}")).collect();
                 assert_eq!(got, want, "step {i}: parameter values");
             }
@@ -495,7 +505,10 @@ fn check_3d_line(i: usize, r: &HashMap<String, String>, e: &Expect) {
             let rgba = shape.render_rgba(&grid, &opts, ColorMode::Bitmap).unwrap();
             let inside = shape.render_mask(&grid, &opts).unwrap();
             let inside = inside.iter().filter(|&&m| m).count();
-            assert!(inside > n * n / 20 && inside < n * n, "step {i}: a blank picture");
+            assert!(
+                inside > n * n / 20 && inside < n * n,
+                "step {i}: a blank picture"
+            );
             assert_eq!(at("inside"), inside.to_string(), "step {i}: inside pixels");
             assert_eq!(at("hash"), fnv1a(&rgba), "step {i}: 2D with parameters");
             assert_eq!(at("canvas_hash"), fnv1a(&rgba), "step {i}: 2D canvas");
@@ -549,13 +562,22 @@ fn page_renders_3d_like_native() {
     };
     let set = [("r", 0.45f32), ("round", 0.1)];
     let s3 = |src: &str, extra: &str| {
-        format!("{{\"tab\":\"3d\",\"src\":{},\"size\":256{extra}}}", json_str(src))
+        format!(
+            "{{\"tab\":\"3d\",\"src\":{},\"size\":256{extra}}}",
+            json_str(src)
+        )
     };
     let c = |v: &View| format!(",\"camera\":{}", camera_json(v));
     use Expect::*;
     let steps: Vec<(String, Expect)> = vec![
         (
-            s3(PARAM3D, &format!(",\"mode3d\":\"shaded\",\"ssao\":true,\"dispatch\":\"tail\"{}", c(&cam0))),
+            s3(
+                PARAM3D,
+                &format!(
+                    ",\"mode3d\":\"shaded\",\"ssao\":true,\"dispatch\":\"tail\"{}",
+                    c(&cam0)
+                ),
+            ),
             Native3d(PARAM3D, 256, "shaded", true, vec![]),
         ),
         (
@@ -563,7 +585,10 @@ fn page_renders_3d_like_native() {
             Native3d(PARAM3D, 256, "shaded", true, vec![]),
         ),
         (
-            s3(PARAM3D, &format!(",\"mode3d\":\"normals\",\"dispatch\":\"tail\"{}", c(&odd))),
+            s3(
+                PARAM3D,
+                &format!(",\"mode3d\":\"normals\",\"dispatch\":\"tail\"{}", c(&odd)),
+            ),
             Native3d(PARAM3D, 256, "normals", true, vec![]),
         ),
         (
@@ -634,7 +659,10 @@ fn page_renders_3d_like_native() {
         ),
         ("{\"tab\":\"2d\",\"size\":16384}".into(), Refused),
         (
-            format!("{{\"tab\":\"2d\",\"src\":{},\"size\":256}}", json_str(PARAM2D)),
+            format!(
+                "{{\"tab\":\"2d\",\"src\":{},\"size\":256}}",
+                json_str(PARAM2D)
+            ),
             Native2d(PARAM2D, 256, vec![]),
         ),
     ];
@@ -677,28 +705,61 @@ fn page_renders_3d_like_native() {
     // The controls move the camera as documented (web/README.md).
     let v = |i: usize| reported_view(&results[i]);
     let (before, after) = (v(10), v(11));
-    assert!(after.yaw < before.yaw - 10.0, "drag right: yaw {} → {}", before.yaw, after.yaw);
-    assert_eq!((after.pitch, after.center, after.scale), (before.pitch, before.center, before.scale));
+    assert!(
+        after.yaw < before.yaw - 10.0,
+        "drag right: yaw {} → {}",
+        before.yaw,
+        after.yaw
+    );
+    assert_eq!(
+        (after.pitch, after.center, after.scale),
+        (before.pitch, before.center, before.scale)
+    );
     let (before, after) = (v(11), v(12));
-    assert!(after.pitch > before.pitch + 5.0, "drag down: pitch {} → {}", before.pitch, after.pitch);
-    assert_eq!((after.yaw, after.center, after.scale), (before.yaw, before.center, before.scale));
+    assert!(
+        after.pitch > before.pitch + 5.0,
+        "drag down: pitch {} → {}",
+        before.pitch,
+        after.pitch
+    );
+    assert_eq!(
+        (after.yaw, after.center, after.scale),
+        (before.yaw, before.center, before.scale)
+    );
     let (before, after) = (v(12), v(13));
     let (right, up) = axes(&before);
     let d = after.center - before.center;
-    assert!(d.dot(&right) < -0.05 && d.dot(&up).abs() < 1e-9, "right-drag right: centre moved {d:?}");
-    assert_eq!((after.yaw, after.pitch, after.scale), (before.yaw, before.pitch, before.scale));
+    assert!(
+        d.dot(&right) < -0.05 && d.dot(&up).abs() < 1e-9,
+        "right-drag right: centre moved {d:?}"
+    );
+    assert_eq!(
+        (after.yaw, after.pitch, after.scale),
+        (before.yaw, before.pitch, before.scale)
+    );
     let (before, after) = (v(13), v(14));
     let d = after.center - before.center;
-    assert!(d.dot(&up) > 0.05 && d.dot(&right).abs() < 1e-9, "shift-drag down: centre moved {d:?}");
+    assert!(
+        d.dot(&up) > 0.05 && d.dot(&right).abs() < 1e-9,
+        "shift-drag down: centre moved {d:?}"
+    );
     let (before, after) = (v(14), v(15));
     let d = after.center - before.center;
-    assert!(after.scale < before.scale * 0.9, "wheel up: scale {} → {}", before.scale, after.scale);
-    assert!(d.dot(&right) > 0.0 && d.dot(&up) > 0.0, "zoom towards the upper right: {d:?}");
+    assert!(
+        after.scale < before.scale * 0.9,
+        "wheel up: scale {} → {}",
+        before.scale,
+        after.scale
+    );
+    assert!(
+        d.dot(&right) > 0.0 && d.dot(&up) > 0.0,
+        "zoom towards the upper right: {d:?}"
+    );
     assert_eq!((after.yaw, after.pitch), (before.yaw, before.pitch));
     assert_eq!(v(16), cam0, "double-click: back to the home camera");
     // Progressive: drags rendered reduced frames before the full one.
-    for i in 11..=15 {
-        let reduced: usize = results[i]["reduced"].parse().unwrap();
+    for (i, r) in results.iter().enumerate().take(16).skip(11) {
+        let reduced: usize = r["reduced"].parse().unwrap();
         assert!(reduced > 0, "step {i}: no reduced frame while moving");
     }
     // Sliders in 2D.

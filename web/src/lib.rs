@@ -521,10 +521,15 @@ impl Compiled {
             Err(e) => return Err(format!("the shape did not compile: {e}")),
         };
         if !(1..=MAX_MESH_DEPTH).contains(&depth) {
-            return Err(format!("mesh depth {depth} must be between 1 and {MAX_MESH_DEPTH}"));
+            return Err(format!(
+                "mesh depth {depth} must be between 1 and {MAX_MESH_DEPTH}"
+            ));
         }
         let &[x0, x1, y0, y1, z0, z1] = bounds else {
-            return Err(format!("the mesh box has {} numbers, expected 6", bounds.len()));
+            return Err(format!(
+                "the mesh box has {} numbers, expected 6",
+                bounds.len()
+            ));
         };
         let bounds =
             tapir::render::Bounds3::new([x0, x1], [y0, y1], [z0, z1]).map_err(|e| e.to_string())?;
@@ -589,7 +594,9 @@ fn write_mesh(mesh: &tapir::mesh::Mesh, format: &str) -> Result<Vec<u8>, String>
             "the {} writer is not available yet in this build",
             format.to_uppercase()
         )),
-        other => Err(format!("unknown mesh format `{other}` (expected stl or 3mf)")),
+        other => Err(format!(
+            "unknown mesh format `{other}` (expected stl or 3mf)"
+        )),
     }
 }
 
@@ -616,7 +623,11 @@ fn frame3d(width: u32, height: u32, depth: u32, view: &[f64]) -> Result<Frame3d,
             ..View::default()
         },
     };
-    (frame.view.center.x, frame.view.center.y, frame.view.center.z) = (cx, cy, cz);
+    (
+        frame.view.center.x,
+        frame.view.center.y,
+        frame.view.center.z,
+    ) = (cx, cy, cz);
     frame.validate().map_err(|e| e.to_string())?;
     Ok(frame)
 }
@@ -717,7 +728,10 @@ fn try_shade(
         height: height as usize,
         depth: depth as usize,
         hits,
-        normals: normals.chunks_exact(3).map(|n| [n[0], n[1], n[2]]).collect(),
+        normals: normals
+            .chunks_exact(3)
+            .map(|n| [n[0], n[1], n[2]])
+            .collect(),
     };
     let shading = Shading { ssao, threads: 1 };
     let rgb_to_rgba = |rgb: &[u8]| -> Vec<u8> {
@@ -852,6 +866,52 @@ mod tests {
         assert_eq!(Format::detect("_x"), Format::Expr);
         assert_eq!(Format::detect("a0 var-y\na1 neg a0"), Format::Vm);
         assert_eq!(Format::detect("let min = 2;\nx - min"), Format::Expr);
+    }
+
+    #[test]
+    fn bands_stack_into_the_native_picture() {
+        let src = "param r = 0.5 in [0.1, 0.9];\nsphere(r)";
+        let mut c = compile(src);
+        assert_eq!(c.param_count(), 1);
+        assert_eq!(c.param_name(0), "r");
+        assert!(c.set_params(&[2.0]).contains("[0.1, 0.9]"));
+        assert_eq!(c.set_params(&[0.3]), "");
+        assert!(c.set_params(&[0.3, 1.0]).contains("declares 1"));
+        let view = [0.0, 0.0, 0.0, 1.0, 30.0, 20.0, 0.0, 0.0];
+        let n = 40u32;
+        let (mut hits, mut normals) = (Vec::new(), Vec::new());
+        for (y0, rows) in [(0, 13), (13, 13), (26, 14)] {
+            let mut b = c.render_band(n, n, n, &view, y0, rows, "tail");
+            assert!(b.ok(), "{}", b.error());
+            hits.extend(b.take_hits());
+            normals.extend(b.take_normals());
+        }
+        let mut pic = shade(n, n, n, hits, normals, "shaded", true);
+        assert!(pic.ok(), "{}", pic.error());
+        // The native picture of the same frame, with r = 0.3.
+        let shape = Shape::from_expr(src).unwrap();
+        let frame = frame3d(n, n, n, &view).unwrap();
+        let opts = EvalOptions {
+            params: vec![("r".into(), 0.3)],
+            ..EvalOptions::default()
+        };
+        let g = shape.render3d(&frame, &opts).unwrap();
+        let rgb = shade::shaded_image(
+            &g,
+            &Shading {
+                ssao: true,
+                threads: 1,
+            },
+        );
+        assert_eq!(pic.hash(), fnv1a(&rgb));
+        assert_eq!(pic.take_rgba().len(), (n * n * 4) as usize);
+        // Bad requests are errors, never traps.
+        assert!(!c.render_band(n, n, n, &view, 30, 20, "tail").ok());
+        assert!(!c.render_band(n, n, n, &view[..7], 0, 1, "tail").ok());
+        assert!(!shade(n, n, n, vec![0.0; 3], vec![], "shaded", false).ok());
+        assert!(check_view3d(8192, 8192, 8192).contains("budget"));
+        assert_eq!(check_view3d(1024, 1024, 1024), "");
+        assert!(check_view2d(16384, 16384).contains("budget"));
     }
 
     #[test]
