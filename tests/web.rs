@@ -665,6 +665,22 @@ fn page_renders_3d_like_native() {
             ),
             Native2d(PARAM2D, 256, vec![]),
         ),
+        // Files: dropped on the page (the format from the name), and the
+        // PNG download decoded again.
+        (
+            format!(
+                "{{\"tab\":\"3d\",\"drop\":{{\"name\":\"ring.vm\",\"text\":{}}},\"png\":true}}",
+                json_str(RING_VM)
+            ),
+            Native3d(RING_VM, 256, "shaded", true, vec![]),
+        ),
+        (
+            format!(
+                "{{\"tab\":\"2d\",\"drop\":{{\"name\":\"discs.expr\",\"text\":{}}},\"png\":true}}",
+                json_str(DISCS)
+            ),
+            Native2d(DISCS, 256, vec![]),
+        ),
     ];
 
     let dir = std::env::temp_dir().join(format!("tapir-web-3d-{}", std::process::id()));
@@ -764,4 +780,14 @@ fn page_renders_3d_like_native() {
     }
     // Sliders in 2D.
     assert_ne!(results[17]["hash"], results[18]["hash"]);
+    // Dropped files, and what the PNG download holds.
+    assert_eq!(results[21]["format"], "vm");
+    assert_eq!(results[21]["png_hash"], results[21]["rgba_hash"]);
+    assert_eq!(
+        reported_view(&results[21]),
+        cam0,
+        "a new file: the home camera"
+    );
+    assert_eq!(results[22]["format"], "expr");
+    assert_eq!(results[22]["png_hash"], results[22]["hash"]);
 }

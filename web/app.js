@@ -51,6 +51,7 @@ export class App {
     this.fragmentTimer = null;
     this.sizeOverride = null; // a size not in the select (tests)
     this.meshBusy = false;
+    this.dropped = null;      // promise of the render of the last file opened
   }
 
   async start() {
@@ -137,7 +138,7 @@ export class App {
     const input = $('open-file');
     $('open').onclick = () => input.click();
     input.onchange = () => {
-      if (input.files && input.files[0]) this.openFile(input.files[0]);
+      if (input.files && input.files[0]) this.dropped = this.openFile(input.files[0]);
       input.value = '';
     };
     // Drop a file anywhere on the page.
@@ -155,9 +156,9 @@ export class App {
       const f = ev.dataTransfer && ev.dataTransfer.files && ev.dataTransfer.files[0];
       if (!f) return;
       ev.preventDefault();
-      this.openFile(f);
+      this.dropped = this.openFile(f);
     });
-    $('save-png').onclick = () => this.savePng();
+    $('save-png').onclick = () => { this.savePng(); };
     $('save-stl').onclick = () => this.saveMesh('stl');
     $('save-3mf').onclick = () => this.saveMesh('3mf');
   }
@@ -180,11 +181,15 @@ export class App {
     return (this.sourceName || 'shape').replace(/\.(expr|vm)$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_') || 'shape';
   }
 
-  savePng() {
+  /** The picture shown, as a PNG blob (a promise). */
+  pngBlob() {
     const canvas = this.tab === '3d' ? $('canvas3d') : $('canvas');
-    canvas.toBlob((blob) => {
-      if (blob) download(blob, `${this.baseName()}${this.tab === '3d' ? '-3d' : ''}.png`);
-    }, 'image/png');
+    return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+  }
+
+  async savePng() {
+    const blob = await this.pngBlob();
+    if (blob) download(blob, `${this.baseName()}${this.tab === '3d' ? '-3d' : ''}.png`);
   }
 
   /**

@@ -23,7 +23,9 @@
 //   "events": [{"drag": [dx, dy], "at": [fx, fy], "button": 0 | 2, "shift": bool,
 //               "steps": n} | {"wheel": deltaY, "at": [fx, fy]} | {"dblclick": true}]
 //             pointer events on the 3D canvas (at: fractions of its box),
-//   "fragment": true          reloads the view from the page's URL fragment.
+//   "fragment": true          reloads the view from the page's URL fragment,
+//   "drop": {"name": "x.vm", "text": "..."}   drops a file on the page,
+//   "png": true               adds png_hash: the RGBA of the PNG download, decoded.
 // A step without src keeps the shape. A 3D step's line has tab=3d, bands, covered
 // (pixels hit), hash (FNV-1a of the native picture's bytes, as computed by
 // the module), rgba_hash/canvas_hash (the RGBA shown, and read back from the
@@ -82,6 +84,15 @@ async function runStep(app, i, step) {
   let report;
   if (step.src !== undefined) report = await app.setSource(step.src, { camera: step.camera });
   else if (step.camera) app.view3d.setCamera(step.camera);
+  if (step.drop) {
+    // A file dropped on the editor, as a user would (DataTransfer + drop).
+    const dt = new DataTransfer();
+    dt.items.add(new File([step.drop.text], step.drop.name, { type: 'text/plain' }));
+    const target = document.getElementById('source');
+    target.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: dt }));
+    target.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));
+    report = await app.dropped;
+  }
   if (step.fragment) {
     app.writeFragment();
     const fr = app.constructor.parseFragment(location.hash);
@@ -100,11 +111,26 @@ async function runStep(app, i, step) {
   if (step.set || step.events) {
     // Slider and pointer steps: the full frame that follows once they rest.
     report = app.tab === '3d' ? await app.settled3d() : await app.requestRender();
-  } else if (step.src === undefined && !step.fragment) {
+  } else if (step.src === undefined && !step.fragment && !step.drop) {
     report = await app.requestRender();
   }
-  if (app.tab === '3d') return line3d(app, i, report, app.r3.reduced - reduced0);
+  const png = step.png ? await pngHash(app) : null;
+  const line = app.tab === '3d' ? line3d(app, i, report, app.r3.reduced - reduced0)
+    : await line2d(app, i, report);
+  return png ? line.replace(' error=', ` png_hash=${png} format=${document.getElementById('format').value} error=`) : line;
+}
 
+/** FNV-1a of the RGBA pixels of the page's PNG download, decoded again. */
+async function pngHash(app) {
+  const blob = await app.pngBlob();
+  const bmp = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  const c = new OffscreenCanvas(bmp.width, bmp.height);
+  const ctx = c.getContext('2d');
+  ctx.drawImage(bmp, 0, 0);
+  return fnv1a(ctx.getImageData(0, 0, bmp.width, bmp.height).data);
+}
+
+async function line2d(app, i, report) {
   const errBox = document.getElementById('error');
   const shown = errBox.hidden ? '' : errBox.querySelector('.error-head').textContent;
   const marked = document.querySelector('#gutter .err');
