@@ -534,6 +534,66 @@ fn check_3d_line(i: usize, r: &HashMap<String, String>, e: &Expect) {
     }
 }
 
+/// The file the library writes for the mesh of `src` at `depth` over the
+/// home camera's box ([-1, 1]³), with parameters: the page's must be the
+/// same (or the page must show the library's error).
+fn check_mesh(
+    i: usize,
+    r: &HashMap<String, String>,
+    src: &str,
+    kind: &str,
+    depth: u32,
+    params: &[(&str, f32)],
+) {
+    let shape = Shape::from_expr(src).unwrap();
+    let settings = tapir::mesh::MeshSettings {
+        depth,
+        eval: EvalOptions {
+            params: params.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            ..EvalOptions::default()
+        },
+        ..tapir::mesh::MeshSettings::default()
+    };
+    match shape.mesh(&settings) {
+        Err(e) => {
+            let want = e
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join("_");
+            assert_eq!(r["mesh_error"], want, "step {i}: the page's mesh error");
+        }
+        Ok(mesh) => {
+            assert!(
+                !mesh.triangles.is_empty(),
+                "step {i}: an empty mesh tests nothing"
+            );
+            assert_eq!(
+                r["triangles"],
+                mesh.triangles.len().to_string(),
+                "step {i}: {kind}"
+            );
+            let bytes = native_mesh_file(&mesh, kind);
+            assert_eq!(
+                r["mesh_bytes"],
+                bytes.len().to_string(),
+                "step {i}: {kind} size"
+            );
+            assert_eq!(
+                r["mesh_hash"],
+                fnv1a(&bytes),
+                "step {i}: {kind} file, page vs native"
+            );
+        }
+    }
+}
+
+/// The library's file for `mesh` as `kind`.
+fn native_mesh_file(mesh: &tapir::mesh::Mesh, kind: &str) -> Vec<u8> {
+    let _ = mesh;
+    panic!("no {kind} writer in this build")
+}
+
 /// The camera's right and up axes in model space.
 fn axes(v: &View) -> (nalgebra::Vector3<f64>, nalgebra::Vector3<f64>) {
     let r = v.rotation();
@@ -681,6 +741,32 @@ fn page_renders_3d_like_native() {
             ),
             Native2d(DISCS, 256, vec![]),
         ),
+        // Meshes made in the browser by the library's mesher and writers,
+        // with a slider moved: the same file as natively.
+        (
+            s3(PARAM3D, ""),
+            Native3d(PARAM3D, 256, "shaded", true, vec![]),
+        ),
+        (
+            "{\"tab\":\"3d\",\"set\":{\"r\":0.45},\"mesh\":{\"kind\":\"stl\",\"depth\":5}}".into(),
+            Native3d(
+                PARAM3D,
+                256,
+                "shaded",
+                true,
+                vec![("r", 0.45), ("round", 0.05)],
+            ),
+        ),
+        (
+            "{\"tab\":\"3d\",\"mesh\":{\"kind\":\"3mf\",\"depth\":5}}".into(),
+            Native3d(
+                PARAM3D,
+                256,
+                "shaded",
+                true,
+                vec![("r", 0.45), ("round", 0.05)],
+            ),
+        ),
     ];
 
     let dir = std::env::temp_dir().join(format!("tapir-web-3d-{}", std::process::id()));
@@ -790,4 +876,8 @@ fn page_renders_3d_like_native() {
     );
     assert_eq!(results[22]["format"], "expr");
     assert_eq!(results[22]["png_hash"], results[22]["hash"]);
+    // Meshes: the page's file is the native mesher's and writer's.
+    for (i, kind) in [(24, "stl"), (25, "3mf")] {
+        check_mesh(i, &results[i], PARAM3D, kind, 5, &[("r", 0.45)]);
+    }
 }

@@ -193,13 +193,14 @@ export class App {
   }
 
   /**
-   * Meshes the shape on a worker at the chosen depth, over the home 3D
-   * view's box (centre ± scale), and downloads it as STL or 3MF.
+   * Meshes the shape on a worker at octree depth `depth` over the home 3D
+   * view's box (centre ± scale) and writes it as `kind` ('stl' or '3mf'),
+   * showing progress. Resolves with {ok, error, bytes, triangles, ms}.
    */
-  async saveMesh(kind) {
-    if (!this.good || this.meshBusy) return null;
+  async meshFile(kind, depth) {
+    if (!this.good) return { ok: false, error: 'no shape' };
+    if (this.meshBusy) return { ok: false, error: 'a mesh is being made already' };
     this.meshBusy = true;
-    const depth = Number($('mesh-depth').value);
     const prog = $('mesh-progress'), note = $('mesh-status');
     prog.hidden = false;
     prog.removeAttribute('value');
@@ -216,18 +217,24 @@ export class App {
         const stage = ['compiling', 'meshing', 'writing'][done] || 'working';
         note.textContent = `${stage} (depth ${depth}, step ${done + 1} of ${total})…`;
       });
-      if (!r.ok) {
-        note.textContent = `mesh failed: ${r.error}`;
-        return { error: r.error };
-      }
-      const type = kind === 'stl' ? 'model/stl' : 'model/3mf';
-      download(new Blob([r.bytes], { type }), `${this.baseName()}.${kind}`);
-      note.textContent = `${kind.toUpperCase()}: ${r.triangles} triangles, ${(r.bytes.length / 1024).toFixed(0)} KiB in ${fmtMs(r.ms)}`;
-      return { ok: true, triangles: r.triangles, bytes: r.bytes.length };
+      note.textContent = r.ok
+        ? `${kind.toUpperCase()}: ${r.triangles} triangles, ${(r.bytes.length / 1024).toFixed(0)} KiB in ${fmtMs(r.ms)}`
+        : `mesh not made: ${r.error}`;
+      return r;
     } finally {
       prog.hidden = true;
       this.meshBusy = false;
     }
+  }
+
+  /** Meshes at the chosen depth and downloads the file. */
+  async saveMesh(kind) {
+    const r = await this.meshFile(kind, Number($('mesh-depth').value));
+    if (r.ok) {
+      const type = kind === 'stl' ? 'model/stl' : 'model/3mf';
+      download(new Blob([r.bytes], { type }), `${this.baseName()}.${kind}`);
+    }
+    return r;
   }
 
   // ---- parameters ----------------------------------------------------------

@@ -25,7 +25,9 @@
 //             pointer events on the 3D canvas (at: fractions of its box),
 //   "fragment": true          reloads the view from the page's URL fragment,
 //   "drop": {"name": "x.vm", "text": "..."}   drops a file on the page,
-//   "png": true               adds png_hash: the RGBA of the PNG download, decoded.
+//   "png": true               adds png_hash: the RGBA of the PNG download, decoded,
+//   "mesh": {"kind": "stl" | "3mf", "depth": N}   adds mesh_hash (FNV-1a of the
+//                             file), mesh_bytes, triangles, or mesh_error.
 // A step without src keeps the shape. A 3D step's line has tab=3d, bands, covered
 // (pixels hit), hash (FNV-1a of the native picture's bytes, as computed by
 // the module), rgba_hash/canvas_hash (the RGBA shown, and read back from the
@@ -115,9 +117,16 @@ async function runStep(app, i, step) {
     report = await app.requestRender();
   }
   const png = step.png ? await pngHash(app) : null;
-  const line = app.tab === '3d' ? line3d(app, i, report, app.r3.reduced - reduced0)
+  let line = app.tab === '3d' ? line3d(app, i, report, app.r3.reduced - reduced0)
     : await line2d(app, i, report);
-  return png ? line.replace(' error=', ` png_hash=${png} format=${document.getElementById('format').value} error=`) : line;
+  if (png) line = line.replace(' error=', ` png_hash=${png} format=${document.getElementById('format').value} error=`);
+  if (step.mesh) {
+    const m = await app.meshFile(step.mesh.kind, step.mesh.depth);
+    const extra = m.ok ? `mesh_hash=${fnv1a(m.bytes)} mesh_bytes=${m.bytes.length} triangles=${m.triangles}`
+      : `mesh_error=${String(m.error).replace(/\s+/g, '_')}`;
+    line = line.replace(' error=', ` ${extra} error=`);
+  }
+  return line;
 }
 
 /** FNV-1a of the RGBA pixels of the page's PNG download, decoded again. */
