@@ -80,6 +80,11 @@ export class App {
     await this.calibrate();
     this.setSourceDone = this.loadInitialSource();
     await this.setSourceDone;
+    // A shared link pasted into this tab changes only the fragment.
+    window.addEventListener('hashchange', () => {
+      const fr = App.parseFragment(location.hash);
+      if (fr && fr.src !== (this.good && this.good.src) || fr && fr.camera) this.applyFragment(fr);
+    });
   }
 
   /** The view's side in pixels. */
