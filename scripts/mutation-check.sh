@@ -53,6 +53,12 @@ mutations=(
   "render3d-bounds|src/render/render3d.rs|s/b\[2\] = Interval::new(b\[2\].lo(), self.above(top));/b[2] = Interval::new(b[2].lo(), b[2].hi());/|3D cells bounded without the sample above: pruned tapes used outside their box"
   "render3d-refine|src/render/render3d.rs|s/(s.lo\[n\], s.flo\[n\]) = (z, f);/(s.hi[n], s.fhi[n]) = (z, f);/|3D refinement: an inside midpoint moves the outside end"
   "view-pitch|src/render/view.rs|s/Vector3::x_axis(), -r(self.pitch)/Vector3::x_axis(), r(self.pitch)/|view: pitch looks up instead of down"
+  "mesh-orientation|src/mesh/dual.rs|s/if leaf.mask >> c0 \& 1 == 0 {/if leaf.mask >> c0 \& 1 == 1 {/|mesh: quads face the inside"
+  "mesh-components|src/mesh/cell.rs|s/if inside(corners\[k\]) == cut {/if true {/|mesh: an ambiguous face joins all four crossings into one component"
+  "mesh-flip|src/mesh/cell.rs|s/joined(mine, f) \&\& joined(theirs, f ^ 1)/false/|mesh: thin handles keep one vertex per side (non-manifold)"
+  "mesh-qef-fallback|src/mesh/qef.rs|s/            p = m;/            p = [p[0], p[1], p[2]];/|mesh: a QEF solution outside its cell is clamped to the cell instead of using the mass point"
+  "mesh-merge-midpoints|src/mesh/octree.rs|s/if g(mid) != g(p0) \&\& g(mid) != g(p1) {/if false {/|mesh: cells merge across an edge the surface crosses twice"
+  "mesh-undo-merges|src/mesh/mod.rs|s/let split = unsafe_merges(\&tree, \&mesh, round == 0);/let split = std::collections::HashSet::new();/|mesh: merges that make the mesh cross itself stay"
 )
 
 echo "copying $repo to $scratch/main"
