@@ -7,6 +7,10 @@
 //!
 //! (Skeleton: the mesher itself lands with issue 10.)
 
+pub mod write;
+
+pub use write::MeshFormat;
+
 use crate::error::Error;
 use crate::render::{Bounds3, EvalOptions};
 use crate::shape::Shape;
