@@ -79,6 +79,7 @@ pub mod error;
 pub mod eval;
 pub mod graph;
 pub mod interp;
+pub mod contour;
 pub mod lang;
 pub mod mesh;
 pub mod ops;
