@@ -595,12 +595,31 @@ impl Job<'_> {
                 }
             })
             .collect();
-        let normals = self.normals(wk, tape, &points);
-        points
-            .into_iter()
-            .zip(normals)
-            .map(|(p, (_, n, _))| Crossing { p, n })
-            .collect()
+        let mut crossings: Vec<Crossing> = points
+            .iter()
+            .zip(self.normals(wk, tape, &points))
+            .map(|(&p, (_, n, _))| Crossing { p, n })
+            .collect();
+        // Where the gradient is unusable at the crossing itself (typically
+        // a min or max tied exactly there, as on an exact box's side), take
+        // it at the inside end of the final bracket, then at the outside
+        // end: 2⁻¹⁶ of a cell away, on one branch.
+        for end in [0, 1] {
+            let missing: Vec<usize> = (0..crossings.len())
+                .filter(|&k| crossings[k].n == [0.0; 2])
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
+            let at: Vec<[f32; 2]> = missing
+                .iter()
+                .map(|&k| if end == 0 { b[k].0 } else { b[k].1 })
+                .collect();
+            for (&k, (_, n, _)) in missing.iter().zip(self.normals(wk, tape, &at)) {
+                crossings[k].n = n;
+            }
+        }
+        crossings
     }
 }
 

@@ -193,21 +193,27 @@ fn nearest(c: &Contours, p: [f64; 2]) -> f64 {
 fn square_corners_are_exact() {
     // An axis-aligned rectangle off the lattice, and a rotated square.
     let (cx, cy, a, b) = (0.0123, -0.0311, 0.4321, 0.2789);
-    let s = shape(&format!("max(abs(x - {cx}) - {a}, abs(y - {cy}) - {b})"));
-    for n in [37, 128, 512] {
+    // The same rectangle as the standard library's exact box, whose min
+    // and max tie exactly on the boundary (zero gradient right there).
+    let srcs = [
+        format!("max(abs(x - {cx}) - {a}, abs(y - {cy}) - {b})"),
+        format!("translate(box2({a}, {b}), {cx}, {cy})"),
+    ];
+    for (src, n) in srcs.iter().flat_map(|s| [37, 128, 512].map(|n| (s, n))) {
+        let s = shape(src);
         let grid = Grid2::square(n);
         let c = contours(&s, &grid);
         assert_eq!(c.loops.len(), 1);
         for (sx, sy) in [(1.0, 1.0), (-1.0, 1.0), (-1.0, -1.0), (1.0, -1.0)] {
             let corner = [cx + sx * a, cy + sy * b];
             let d = nearest(&c, corner);
-            assert!(d < 1e-4, "{n}: corner {corner:?} missed by {d}");
+            assert!(d < 1e-4, "{src} at {n}: corner {corner:?} missed by {d}");
         }
         // Every point is on the boundary.
         for p in &c.loops[0] {
             let (x, y) = (f64::from(p[0]) - cx, f64::from(p[1]) - cy);
             let f = (x.abs() - a).max(y.abs() - b);
-            assert!(f.abs() < 1e-5, "{p:?} is {f} off the rectangle");
+            assert!(f.abs() < 1e-5, "{src}: {p:?} is {f} off the rectangle");
         }
         let area = c.area();
         assert!((area / (4.0 * a * b) - 1.0).abs() < 1e-4, "{n}: area {area}");

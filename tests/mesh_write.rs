@@ -369,3 +369,75 @@ fn empty_mesh_writes_in_every_format() {
             .starts_with('#')
     );
 }
+
+/// Runs `scripts/check-mesh.py` with `args`: `Some(passed)`, or `None` if
+/// it could not run (no python3, trimesh not installable), which is
+/// reported as a skip.
+fn check_mesh_script(args: &[&str]) -> Option<bool> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/check-mesh.py");
+    let run = std::process::Command::new("python3")
+        .arg(script)
+        .args(args)
+        .output();
+    let out = match run {
+        Ok(o) => o,
+        Err(e) => {
+            println!("skipped: cannot run python3 ({e})");
+            return None;
+        }
+    };
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    println!("{stdout}{stderr}");
+    if out.status.code() == Some(77) {
+        println!("skipped: {}", stderr.trim());
+        return None;
+    }
+    Some(out.status.success())
+}
+
+/// The volume enclosed by a closed mesh (sum of signed tetrahedra).
+fn volume(m: &Mesh) -> f64 {
+    m.triangles
+        .iter()
+        .map(|t| {
+            let [a, b, c] = t.map(|i| m.vertices[i as usize].map(f64::from));
+            dot(a, cross(b, c)) / 6.0
+        })
+        .sum()
+}
+
+#[test]
+fn trimesh_loads_every_format_watertight() {
+    let m = sphere_mesh(3);
+    let v = volume(&m);
+    assert!(v > 0.0 && v < 4.0 / 3.0 * std::f64::consts::PI);
+    let dir = std::env::temp_dir().join(format!("tapir-trimesh-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut args = vec!["--tolerance".to_string(), "1e-5".to_string()];
+    for f in MeshFormat::ALL {
+        let path = dir.join(format!("octasphere.{}", f.extension()));
+        std::fs::write(&path, written(&m, f)).unwrap();
+        args.push("--file".into());
+        args.push(format!("{}:{v}:2", path.display()));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let passed = check_mesh_script(&args);
+    assert_ne!(passed, Some(false), "check-mesh.py failed on the writers' meshes");
+    // The checker must see a defect: one triangle turned inside out.
+    if passed.is_some() {
+        let mut bad = m.clone();
+        bad.triangles[7].swap(1, 2);
+        let path = dir.join("flipped.obj");
+        std::fs::write(&path, written(&bad, MeshFormat::Obj)).unwrap();
+        let spec = format!("{}:{v}:2", path.display());
+        assert_eq!(
+            check_mesh_script(&["--file", &spec]),
+            Some(false),
+            "a flipped triangle passed"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
