@@ -53,6 +53,18 @@ mutations=(
   "render3d-bounds|src/render/render3d.rs|s/b\[2\] = Interval::new(b\[2\].lo(), self.above(top));/b[2] = Interval::new(b[2].lo(), b[2].hi());/|3D cells bounded without the sample above: pruned tapes used outside their box"
   "render3d-refine|src/render/render3d.rs|s/(s.lo\[n\], s.flo\[n\]) = (z, f);/(s.hi[n], s.fhi[n]) = (z, f);/|3D refinement: an inside midpoint moves the outside end"
   "view-pitch|src/render/view.rs|s/Vector3::x_axis(), -r(self.pitch)/Vector3::x_axis(), r(self.pitch)/|view: pitch looks up instead of down"
+  "contour-tie-normal|src/contour.rs|s/crossings\[k\].n = n;/crossings[k].n = [0.0; 2];/|contours: no fallback normal where a min\/max ties on the boundary (box corners cut)"
+  "contour-orientation|src/contour.rs|s/1 => corner_in(2),/1 => !corner_in(2),/|contours: segments through right cell sides run the wrong way"
+  "contour-newton|src/contour.rs|s/let step = f64::from(v) \/ f64::from(len);/let step = 0.0 * f64::from(v) \/ f64::from(len);/|contours: smooth vertices stay at the QEF point, off the curve"
+  "contour-qef-rank|src/contour.rs|s/const QEF_TRUNCATION: f64 = 0.1;/const QEF_TRUNCATION: f64 = 1.1;/|contours: the QEF always drops its second direction (no sharp corners)"
+  "contour-prune-skip|src/contour.rs|s/v.hi().max(b.hi()));/v.hi().max(b.hi()) - 0.05);/|contours: blocks the interval does not prove empty are skipped"
+  "contour-cap|src/contour.rs|s/(x - self.hi\[0\], \[1.0, 0.0\]),/(x - self.hi[0] - 0.25, [1.0, 0.0]),/|contours: the right cap is not at the region's edge"
+  "stl-normal|src/mesh/write.rs|s/u\[0\] as f64 \* v\[1\] as f64 - u\[1\] as f64 \* v\[0\] as f64,/u[1] as f64 * v[0] as f64 - u[0] as f64 * v[1] as f64,/|STL: facet normals with a wrong z"
+  "obj-winding|src/mesh/write.rs|s/f {a}\/\/{a} {b}\/\/{b}/f {b}\/\/{b} {a}\/\/{a}/|OBJ: faces written inside out"
+  "ply-normals|src/mesh/write.rs|s/put_f32s(\&mut w, \&mesh.normals\[i\])?;/put_f32s(\&mut w, \&mesh.vertices[i])?;/|PLY: positions written as normals"
+  "zip-crc|src/mesh/write.rs|s/crc: d.crc.sum(),/crc: d.crc.sum() ^ 1,/|3MF: a wrong CRC-32 in the zip"
+  "output-cancel|src/cli/output.rs|s/if interrupt::requested(cancel) {/if false \&\& interrupt::requested(cancel) {/|atomic output: Ctrl-C during the write still replaces the file"
+  "output-mode|src/cli/output.rs|s/Some(std::fs::Permissions::from_mode(0o644))/Some(std::fs::Permissions::from_mode(0o600))/|atomic output: new files private to their owner"
 )
 
 echo "copying $repo to $scratch/main"
