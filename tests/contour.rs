@@ -199,6 +199,7 @@ fn square_corners_are_exact() {
         format!("max(abs(x - {cx}) - {a}, abs(y - {cy}) - {b})"),
         format!("translate(box2({a}, {b}), {cx}, {cy})"),
     ];
+    let mut worst = 0.0f64;
     for (src, n) in srcs.iter().flat_map(|s| [37, 128, 512].map(|n| (s, n))) {
         let s = shape(src);
         let grid = Grid2::square(n);
@@ -208,6 +209,7 @@ fn square_corners_are_exact() {
             let corner = [cx + sx * a, cy + sy * b];
             let d = nearest(&c, corner);
             assert!(d < 1e-4, "{src} at {n}: corner {corner:?} missed by {d}");
+            worst = worst.max(d);
         }
         // Every point is on the boundary.
         for p in &c.loops[0] {
@@ -219,6 +221,7 @@ fn square_corners_are_exact() {
         assert!((area / (4.0 * a * b) - 1.0).abs() < 1e-4, "{n}: area {area}");
         assert_closed(&c, &grid);
     }
+    println!("rectangle corners: worst miss {worst:.2e}");
     let t = 0.3f64; // radians
     let (ct, st) = (t.cos(), t.sin());
     let s = shape(&format!(
@@ -231,6 +234,7 @@ fn square_corners_are_exact() {
         let corner = [ct * u - st * v, st * u + ct * v];
         let d = nearest(&c, corner);
         assert!(d < 1e-4, "rotated corner {corner:?} missed by {d}");
+        println!("rotated corner {corner:?}: missed by {d:.2e}");
     }
     assert!((c.area() / (1.1f64 * 1.1) - 1.0).abs() < 1e-4);
 }
@@ -434,4 +438,15 @@ fn svg_is_in_model_units_with_even_odd_fill() {
     assert_eq!(d.matches('L').count(), c.point_count() - c.loops.len());
     let first = c.loops[0][0];
     assert!(d.starts_with(&format!("M{} {}L", first[0], first[1])));
+}
+
+#[test]
+fn readme_example() {
+    let washer = Shape::from_expr("difference(circle(0.8), circle(0.3))").unwrap();
+    let c = washer
+        .contours(&Grid2::square(256), &EvalOptions::default())
+        .unwrap();
+    assert_eq!(c.loops.len(), 2);
+    let area = PI * (0.64 - 0.09);
+    assert!((c.area() - area).abs() < 1e-4, "{} vs {area}", c.area());
 }
