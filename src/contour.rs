@@ -209,7 +209,10 @@ impl Lattice {
     fn cell(&self, i: usize, j: usize) -> ([f32; 2], [f32; 2]) {
         (
             [self.xs[i].max(self.lo[0]), self.ys[j].max(self.lo[1])],
-            [self.xs[i + 1].min(self.hi[0]), self.ys[j + 1].min(self.hi[1])],
+            [
+                self.xs[i + 1].min(self.hi[0]),
+                self.ys[j + 1].min(self.hi[1]),
+            ],
         )
     }
 
@@ -270,6 +273,15 @@ fn inside(g: f32) -> bool {
 struct Crossing {
     p: [f32; 2],
     n: [f32; 2],
+}
+
+/// A vertex placed in a leaf: its key, position, whether it is a corner,
+/// and its cell.
+struct Placed {
+    key: u64,
+    p: [f32; 2],
+    sharp: bool,
+    cell: (usize, usize),
 }
 
 /// What one root block contributes.
@@ -480,7 +492,7 @@ impl Job<'_> {
         }
         let crossings = self.crossings(wk, tape, &brackets);
         // Vertices, one per component of each cell.
-        let mut placed: Vec<(u64, [f32; 2], bool, (usize, usize))> = Vec::new();
+        let mut placed: Vec<Placed> = Vec::new();
         for j in j0..j1 {
             for i in i0..i1 {
                 let m = mask(i, j);
@@ -533,7 +545,12 @@ impl Job<'_> {
                     let c = edges.map(|e| crossings[edge_slot(e)]);
                     let (p, sharp) = qef(&c, cell);
                     let key = self.vertex_key(i, j, comp);
-                    placed.push((key, p, sharp, (i, j)));
+                    placed.push(Placed {
+                        key,
+                        p,
+                        sharp,
+                        cell: (i, j),
+                    });
                     for e in *edges {
                         out.ends.push((edge_key(e), key, source(e)));
                     }
@@ -541,22 +558,22 @@ impl Job<'_> {
             }
         }
         // Smooth vertices: one Newton step onto the curve, kept in the cell.
-        let smooth: Vec<usize> = (0..placed.len()).filter(|&k| !placed[k].2).collect();
-        let points: Vec<[f32; 2]> = smooth.iter().map(|&k| placed[k].1).collect();
+        let smooth: Vec<usize> = (0..placed.len()).filter(|&k| !placed[k].sharp).collect();
+        let points: Vec<[f32; 2]> = smooth.iter().map(|&k| placed[k].p).collect();
         let at_points = self.normals(wk, tape, &points);
         for (&k, &(v, n, len)) in smooth.iter().zip(&at_points) {
             if !v.is_finite() || len == 0.0 {
                 continue;
             }
-            let (i, j) = placed[k].3;
-            let p = placed[k].1;
+            let (i, j) = placed[k].cell;
+            let p = placed[k].p;
             // x - g ∇g / |∇g|²
             let step = f64::from(v) / f64::from(len);
             let moved = [0, 1].map(|a| (f64::from(p[a]) - step * f64::from(n[a])) as f32);
-            placed[k].1 = clamp(moved, self.at.cell(i, j));
+            placed[k].p = clamp(moved, self.at.cell(i, j));
         }
         out.vertices
-            .extend(placed.into_iter().map(|(key, p, _, _)| (key, p)));
+            .extend(placed.into_iter().map(|v| (v.key, v.p)));
     }
 
     /// The crossing on each bracket `(inside point, outside point, g there,
@@ -645,10 +662,7 @@ fn clamp_segment(v: [f32; 2], p: [f32; 2], q: [f32; 2]) -> [f32; 2] {
 
 /// `v` clamped to the cell `(lo, hi)`.
 fn clamp(v: [f32; 2], (lo, hi): ([f32; 2], [f32; 2])) -> [f32; 2] {
-    [
-        v[0].clamp(lo[0], hi[0]),
-        v[1].clamp(lo[1], hi[1]),
-    ]
+    [v[0].clamp(lo[0], hi[0]), v[1].clamp(lo[1], hi[1])]
 }
 
 /// Places a vertex from its crossings: the QEF minimum (mass-point
@@ -677,7 +691,11 @@ fn qef(c: &[Crossing; 2], cell: ([f32; 2], [f32; 2])) -> ([f32; 2], bool) {
         // (a12, l1 - a11) or (l1 - a22, a12), whichever is longer.
         let u = [a12, l1 - a11];
         let v = [l1 - a22, a12];
-        let pick = if u[0].hypot(u[1]) >= v[0].hypot(v[1]) { u } else { v };
+        let pick = if u[0].hypot(u[1]) >= v[0].hypot(v[1]) {
+            u
+        } else {
+            v
+        };
         let len = pick[0].hypot(pick[1]);
         [pick[0] / len, pick[1] / len]
     } else {

@@ -75,11 +75,11 @@
 #![allow(incomplete_features)]
 #![warn(missing_docs)]
 
+pub mod contour;
 pub mod error;
 pub mod eval;
 pub mod graph;
 pub mod interp;
-pub mod contour;
 pub mod lang;
 pub mod mesh;
 pub mod ops;

@@ -1025,7 +1025,10 @@ fn mesh_writes_every_format() {
             continue;
         }
         assert!(o.status.success(), "{err}");
-        assert!(err.contains("triangles") && err.contains("vertices"), "{err}");
+        assert!(
+            err.contains("triangles") && err.contains("vertices"),
+            "{err}"
+        );
         let bytes = std::fs::read(&out).unwrap();
         let head: &[u8] = match ext {
             "stl" => b"binary STL",

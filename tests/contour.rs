@@ -38,11 +38,17 @@ fn assert_closed(c: &Contours, grid: &Grid2) {
         for i in 0..l.len() {
             let (p, q) = (l[i], l[(i + 1) % l.len()]);
             let step = f64::from(p[0] - q[0]).hypot(f64::from(p[1] - q[1]));
-            assert!(step <= max_step, "loop {k} jumps {step} at {i}: {p:?} → {q:?}");
+            assert!(
+                step <= max_step,
+                "loop {k} jumps {step} at {i}: {p:?} → {q:?}"
+            );
             assert!(step > 0.0, "loop {k} repeats {p:?}");
             let [x, y] = p.map(f64::from);
             assert!(
-                x >= b.min.x - 1e-6 && x <= b.max.x + 1e-6 && y >= b.min.y - 1e-6 && y <= b.max.y + 1e-6,
+                x >= b.min.x - 1e-6
+                    && x <= b.max.x + 1e-6
+                    && y >= b.min.y - 1e-6
+                    && y <= b.max.y + 1e-6,
                 "{p:?} outside the bounds"
             );
         }
@@ -137,14 +143,24 @@ fn circle_points_are_on_the_circle() {
             .iter()
             .map(|p| ((f64::from(p[0]) - cx).hypot(f64::from(p[1]) - cy) - r).abs())
             .fold(0.0, f64::max);
-        assert!(worst < 1e-3 * h, "{n}: off the circle by {worst} = {} cells", worst / h);
+        assert!(
+            worst < 1e-3 * h,
+            "{n}: off the circle by {worst} = {} cells",
+            worst / h
+        );
         let area = c.area();
         let exact = PI * r * r;
         assert!(area > 0.0, "counter-clockwise");
-        assert!((area / exact - 1.0).abs() < 0.005, "{n}: area {area} vs {exact}");
+        assert!(
+            (area / exact - 1.0).abs() < 0.005,
+            "{n}: area {area} vs {exact}"
+        );
         // Polygon inscribed in a circle: the area error shrinks with the cell.
         if n >= 256 {
-            assert!((area / exact - 1.0).abs() < 1e-3, "{n}: area {area} vs {exact}");
+            assert!(
+                (area / exact - 1.0).abs() < 1e-3,
+                "{n}: area {area} vs {exact}"
+            );
         }
         assert_closed(&c, &grid);
         println!(
@@ -166,8 +182,14 @@ fn ring_outer_counter_clockwise_hole_clockwise() {
     let mut areas: Vec<f64> = c.loops.iter().map(|l| signed_area(l)).collect();
     areas.sort_by(f64::total_cmp);
     let (hole, outer) = (areas[0], areas[1]);
-    assert!((outer / (PI * 0.85 * 0.85) - 1.0).abs() < 1e-3, "outer {outer}");
-    assert!((hole / (-PI * 0.35 * 0.35) - 1.0).abs() < 1e-3, "hole {hole}");
+    assert!(
+        (outer / (PI * 0.85 * 0.85) - 1.0).abs() < 1e-3,
+        "outer {outer}"
+    );
+    assert!(
+        (hole / (-PI * 0.35 * 0.35) - 1.0).abs() < 1e-3,
+        "hole {hole}"
+    );
     assert_closed(&c, &grid);
     assert_matches_mask(&s, &c, &grid);
     // An island in the hole runs counter-clockwise again.
@@ -177,7 +199,11 @@ fn ring_outer_counter_clockwise_hole_clockwise() {
     signs.sort();
     assert_eq!(signs, [false, true, true]);
     let exact = PI * (0.85f64.powi(2) - 0.35f64.powi(2) + 0.15f64.powi(2));
-    assert!((c.area() / exact - 1.0).abs() < 2e-3, "{} vs {exact}", c.area());
+    assert!(
+        (c.area() / exact - 1.0).abs() < 2e-3,
+        "{} vs {exact}",
+        c.area()
+    );
 }
 
 /// The point of `c` nearest to `p`, and its distance.
@@ -218,7 +244,10 @@ fn square_corners_are_exact() {
             assert!(f.abs() < 1e-5, "{src}: {p:?} is {f} off the rectangle");
         }
         let area = c.area();
-        assert!((area / (4.0 * a * b) - 1.0).abs() < 1e-4, "{n}: area {area}");
+        assert!(
+            (area / (4.0 * a * b) - 1.0).abs() < 1e-4,
+            "{n}: area {area}"
+        );
         assert_closed(&c, &grid);
     }
     println!("rectangle corners: worst miss {worst:.2e}");
@@ -247,14 +276,21 @@ fn shapes_leaving_the_region_are_capped() {
     let c = contours(&s, &grid);
     assert_eq!(c.loops.len(), 1);
     let exact = PI * 0.64 / 2.0;
-    assert!((c.area() / exact - 1.0).abs() < 1e-3, "{} vs {exact}", c.area());
+    assert!(
+        (c.area() / exact - 1.0).abs() < 1e-3,
+        "{} vs {exact}",
+        c.area()
+    );
     // The cap's ends are where the circle meets x = 1.
     for y in [0.8, -0.8] {
         assert!(nearest(&c, [1.0, y]) < 1e-4, "cap corner at y = {y}");
     }
     assert_closed(&c, &grid);
     // Everything inside: the loop is the region's border.
-    let c = contours(&shape("-1"), &Grid2::new(Bounds2::new(-2.0, 3.0, 0.0, 1.0).unwrap(), 50, 10));
+    let c = contours(
+        &shape("-1"),
+        &Grid2::new(Bounds2::new(-2.0, 3.0, 0.0, 1.0).unwrap(), 50, 10),
+    );
     assert_eq!(c.loops.len(), 1);
     assert!((c.area() - 5.0).abs() < 1e-5, "{}", c.area());
     for corner in [[-2.0, 0.0], [3.0, 0.0], [3.0, 1.0], [-2.0, 1.0]] {
@@ -326,7 +362,12 @@ fn every_example_contours_closed_and_matches_its_render() {
             "{name}: area {} vs {inside}",
             c.area()
         );
-        println!("{name}: {} loops, {} points, area {:.4}", c.loops.len(), c.point_count(), c.area());
+        println!(
+            "{name}: {} loops, {} points, area {:.4}",
+            c.loops.len(),
+            c.point_count(),
+            c.area()
+        );
     }
 }
 

@@ -123,7 +123,10 @@ fn stl_reads_back() {
     let b = written(&m, MeshFormat::Stl);
     assert_eq!(b.len(), 84 + 50 * m.triangles.len());
     assert!(b[..80].starts_with(b"binary STL"));
-    assert!(!b[..5].eq_ignore_ascii_case(b"solid"), "would read as ASCII STL");
+    assert!(
+        !b[..5].eq_ignore_ascii_case(b"solid"),
+        "would read as ASCII STL"
+    );
     assert_eq!(u32_at(&b, 80) as usize, m.triangles.len());
     // Corners back, merged by position, must give the same closed surface.
     let mut ids: HashMap<[u32; 3], u32> = HashMap::new();
@@ -159,14 +162,14 @@ fn obj_reads_back() {
     for line in text.lines() {
         let mut w = line.split_whitespace();
         match w.next() {
-            Some("v") => v.push(<[f32; 3]>::try_from(
-                w.map(|s| s.parse::<f32>().unwrap()).collect::<Vec<_>>(),
-            )
-            .unwrap()),
-            Some("vn") => vn.push(<[f32; 3]>::try_from(
-                w.map(|s| s.parse::<f32>().unwrap()).collect::<Vec<_>>(),
-            )
-            .unwrap()),
+            Some("v") => v.push(
+                <[f32; 3]>::try_from(w.map(|s| s.parse::<f32>().unwrap()).collect::<Vec<_>>())
+                    .unwrap(),
+            ),
+            Some("vn") => vn.push(
+                <[f32; 3]>::try_from(w.map(|s| s.parse::<f32>().unwrap()).collect::<Vec<_>>())
+                    .unwrap(),
+            ),
             Some("f") => f.push(
                 <[u32; 3]>::try_from(
                     w.map(|s| {
@@ -243,7 +246,10 @@ fn ply_reads_back() {
     let m = sphere_mesh(2);
     let (header, verts, faces) = read_ply(&written(&m, MeshFormat::Ply));
     for p in ["x", "y", "z", "nx", "ny", "nz"] {
-        assert!(header.contains(&format!("property float {p}")), "{header:?}");
+        assert!(
+            header.contains(&format!("property float {p}")),
+            "{header:?}"
+        );
     }
     assert!(header.contains(&"property list uchar uint vertex_indices".to_string()));
     assert_eq!(verts.len(), 66);
@@ -425,7 +431,11 @@ fn trimesh_loads_every_format_watertight() {
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let passed = check_mesh_script(&args);
-    assert_ne!(passed, Some(false), "check-mesh.py failed on the writers' meshes");
+    assert_ne!(
+        passed,
+        Some(false),
+        "check-mesh.py failed on the writers' meshes"
+    );
     // The checker must see a defect: one triangle turned inside out.
     if passed.is_some() {
         let mut bad = m.clone();

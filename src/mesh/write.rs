@@ -176,10 +176,7 @@ fn check(mesh: &Mesh) -> io::Result<()> {
         .iter()
         .position(|v| v.iter().any(|c| !c.is_finite()))
     {
-        return bad(format!(
-            "vertex {i} {:?} is not finite",
-            mesh.vertices[i]
-        ));
+        return bad(format!("vertex {i} {:?} is not finite", mesh.vertices[i]));
     }
     Ok(())
 }
@@ -478,7 +475,10 @@ mod tests {
         }
         let e = MeshFormat::from_path("x.step".as_ref()).unwrap_err();
         let m = e.to_string();
-        assert!(m.contains(".step") && m.contains(".stl, .obj, .ply, .3mf"), "{m}");
+        assert!(
+            m.contains(".step") && m.contains(".stl, .obj, .ply, .3mf"),
+            "{m}"
+        );
         let m = MeshFormat::from_path("noext".as_ref())
             .unwrap_err()
             .to_string();
