@@ -21,7 +21,7 @@
 //! arithmetic; if `g` cannot change sign in it, it holds no contour and is
 //! dropped, otherwise its tape is pruned to the block and it is split in
 //! four, down to leaf blocks of 8 × 8 cells, exactly as the 2D renderer
-//! walks tiles (the same per-thread [`Worker`]). A leaf evaluates its
+//! walks tiles (the same per-thread `Worker`). A leaf evaluates its
 //! samples as slices, finds the crossing on each lattice edge whose ends
 //! differ in sign (bisection, batched through the slice evaluator, ending
 //! with a secant step), and takes the normal there from the gradient
