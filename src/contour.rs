@@ -38,16 +38,25 @@
 //! below a tenth of its largest eigenvalue) and kept inside its cell. When
 //! both directions are kept, the two tangent lines meet at a corner, and
 //! that is where the vertex goes: sharp corners stay sharp. When only one is
-//! kept (a smooth stretch), the vertex is then moved onto the curve by a
-//! Newton step along the gradient, which puts it within float precision of
-//! the true boundary. Every sign-change edge joins the vertices of its two
+//! kept (a smooth stretch), the vertex is then moved onto the curve by two
+//! Newton steps along the gradient, which put it within float precision of
+//! the true boundary.
+//!
+//! A corner whose cell has no inside sample (a narrow tip, or a corner
+//! turned against the lattice) gets no vertex of its own; after the loops
+//! are joined, such corners are put back: where two neighbouring smooth
+//! vertices have normals more than 10° apart (or a cell's QEF corner fell
+//! outside it), the tangent lines' meeting point is taken if the shape is
+//! zero there (checked with the whole tape) and moving the outline there
+//! puts every lattice sample it sweeps over on its own side. Every sign-change edge joins the vertices of its two
 //! cells with a segment directed so that the inside is on its left; every
 //! vertex has one segment in and one out, so the segments form closed
 //! loops, outer boundaries counter-clockwise and holes clockwise (in model
 //! coordinates, y up).
 //!
 //! Every result is a function of the lattice samples and of points inside a
-//! cell's own edges, and pruned tapes are exact in their block, so contours
+//! cell's own edges (the corner checks use the whole tape), and pruned
+//! tapes are exact in their block, so contours
 //! are bit-identical with or without pruning, for any thread count and
 //! dispatch style. Vertices are numbered by cell and loops start at their
 //! lowest-numbered vertex, so the output order is deterministic too.
@@ -71,6 +80,9 @@ const ROOT: usize = 64;
 /// Bisection steps per crossing before the final secant step: the bracket
 /// shrinks to 2⁻¹⁶ of a cell.
 const BISECTIONS: usize = 16;
+
+/// Newton steps that move a smooth vertex onto the curve.
+const NEWTON_STEPS: usize = 2;
 
 /// Eigenvalues below this fraction of the largest are dropped from the QEF.
 const QEF_TRUNCATION: f64 = 0.1;
@@ -216,6 +228,32 @@ impl Lattice {
         )
     }
 
+    /// The lattice samples in the closed triangle `t`, appended to `out`.
+    fn samples_in(&self, t: &[[f32; 2]; 3], out: &mut Vec<[f32; 2]>) {
+        let t = t.map(|p| p.map(f64::from));
+        let lo = [0, 1].map(|a| t.iter().map(|p| p[a]).fold(f64::INFINITY, f64::min));
+        let hi = [0, 1].map(|a| t.iter().map(|p| p[a]).fold(f64::NEG_INFINITY, f64::max));
+        let range = |axis: &[f32], a: usize| {
+            axis.partition_point(|&v| f64::from(v) < lo[a])
+                ..axis.partition_point(|&v| f64::from(v) <= hi[a])
+        };
+        for j in range(&self.ys, 1) {
+            for i in range(&self.xs, 0) {
+                let s = [self.xs[i], self.ys[j]];
+                let sf = s.map(f64::from);
+                let d = [
+                    side(t[0], t[1], sf),
+                    side(t[1], t[2], sf),
+                    side(t[2], t[0], sf),
+                ];
+                let (neg, pos) = (d.iter().any(|&v| v < 0.0), d.iter().any(|&v| v > 0.0));
+                if !(neg && pos) {
+                    out.push(s);
+                }
+            }
+        }
+    }
+
     /// Cells along x and y.
     fn cells(&self) -> (usize, usize) {
         (self.xs.len() - 1, self.ys.len() - 1)
@@ -262,6 +300,27 @@ impl Lattice {
     }
 }
 
+/// Twice the signed area of the triangle `p q r` (positive when `r` is
+/// left of `p → q`).
+fn side(p: [f64; 2], q: [f64; 2], r: [f64; 2]) -> f64 {
+    (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+}
+
+/// Whether `s` is on the inside (left) of the chain `p → a → n`, near `a`;
+/// `None` when it is on the chain.
+fn left_of_chain(p: [f32; 2], a: [f32; 2], n: [f32; 2], s: [f32; 2]) -> Option<bool> {
+    let [p, a, n, s] = [p, a, n, s].map(|v| v.map(f64::from));
+    let (l1, l2) = (side(p, a, s), side(a, n, s));
+    if l1 == 0.0 || l2 == 0.0 {
+        return None;
+    }
+    Some(if side(p, a, n) > 0.0 {
+        l1 > 0.0 && l2 > 0.0
+    } else {
+        l1 > 0.0 || l2 > 0.0
+    })
+}
+
 /// Inside, as the renderer decides it.
 fn inside(g: f32) -> bool {
     g < 0.0
@@ -280,15 +339,30 @@ struct Crossing {
 struct Placed {
     key: u64,
     p: [f32; 2],
+    /// The unit normal of a smooth vertex (zero for a corner).
+    n: [f32; 2],
     sharp: bool,
+    /// A corner outside the cell that this vertex may move to.
+    corner: Option<[f32; 2]>,
     cell: (usize, usize),
+}
+
+/// A vertex as the leaves leave it.
+#[derive(Copy, Clone, Debug)]
+struct Vertex {
+    /// Cell and component (the vertex's number).
+    key: u64,
+    p: [f32; 2],
+    /// Unit normal of a smooth vertex on the curve, else zero.
+    n: [f32; 2],
+    /// A corner outside the vertex's cell that it may move to.
+    corner: Option<[f32; 2]>,
 }
 
 /// What one root block contributes.
 #[derive(Default)]
 struct Piece {
-    /// (vertex key, position).
-    vertices: Vec<(u64, [f32; 2])>,
+    vertices: Vec<Vertex>,
     /// (edge key, vertex key, whether the segment through the edge starts
     /// at that vertex).
     ends: Vec<(u64, u64, bool)>,
@@ -543,12 +617,17 @@ impl Job<'_> {
                 let cell = self.at.cell(i, j);
                 for (comp, edges) in components.iter().enumerate() {
                     let c = edges.map(|e| crossings[edge_slot(e)]);
-                    let (p, sharp) = qef(&c, cell);
+                    let (p, sharp, corner) = match qef(&c, cell) {
+                        Placement::Corner(p) => (p, true, None),
+                        Placement::Smooth(p, corner) => (p, false, corner),
+                    };
                     let key = self.vertex_key(i, j, comp);
                     placed.push(Placed {
                         key,
                         p,
+                        n: [0.0; 2],
                         sharp,
+                        corner,
                         cell: (i, j),
                     });
                     for e in *edges {
@@ -557,23 +636,32 @@ impl Job<'_> {
                 }
             }
         }
-        // Smooth vertices: one Newton step onto the curve, kept in the cell.
+        // Smooth vertices: Newton steps onto the curve, kept in the cell.
         let smooth: Vec<usize> = (0..placed.len()).filter(|&k| !placed[k].sharp).collect();
-        let points: Vec<[f32; 2]> = smooth.iter().map(|&k| placed[k].p).collect();
-        let at_points = self.normals(wk, tape, &points);
-        for (&k, &(v, n, len)) in smooth.iter().zip(&at_points) {
-            if !v.is_finite() || len == 0.0 {
-                continue;
+        for _ in 0..NEWTON_STEPS {
+            let points: Vec<[f32; 2]> = smooth.iter().map(|&k| placed[k].p).collect();
+            let at_points = self.normals(wk, tape, &points);
+            for (&k, &(v, n, len)) in smooth.iter().zip(&at_points) {
+                if !v.is_finite() || len == 0.0 {
+                    continue;
+                }
+                let (i, j) = placed[k].cell;
+                let p = placed[k].p;
+                // x - g ∇g / |∇g|²
+                let step = f64::from(v) / f64::from(len);
+                let moved = [0, 1].map(|a| (f64::from(p[a]) - step * f64::from(n[a])) as f32);
+                placed[k].p = clamp(moved, self.at.cell(i, j));
+                if placed[k].corner.is_none() {
+                    placed[k].n = n;
+                }
             }
-            let (i, j) = placed[k].cell;
-            let p = placed[k].p;
-            // x - g ∇g / |∇g|²
-            let step = f64::from(v) / f64::from(len);
-            let moved = [0, 1].map(|a| (f64::from(p[a]) - step * f64::from(n[a])) as f32);
-            placed[k].p = clamp(moved, self.at.cell(i, j));
         }
-        out.vertices
-            .extend(placed.into_iter().map(|v| (v.key, v.p)));
+        out.vertices.extend(placed.into_iter().map(|v| Vertex {
+            key: v.key,
+            p: v.p,
+            n: v.n,
+            corner: v.corner,
+        }));
     }
 
     /// The crossing on each bracket `(inside point, outside point, g there,
@@ -665,10 +753,20 @@ fn clamp(v: [f32; 2], (lo, hi): ([f32; 2], [f32; 2])) -> [f32; 2] {
     [v[0].clamp(lo[0], hi[0]), v[1].clamp(lo[1], hi[1])]
 }
 
+/// Where [`qef`] puts a vertex.
+enum Placement {
+    /// At a corner of the boundary, inside the cell.
+    Corner([f32; 2]),
+    /// On a smooth stretch (to be moved onto the curve), with the tangent
+    /// lines' meeting point when that falls outside the cell.
+    Smooth([f32; 2], Option<[f32; 2]>),
+}
+
 /// Places a vertex from its crossings: the QEF minimum (mass-point
-/// centred, truncated eigen decomposition), clamped to `cell`; and whether
-/// both directions were kept (a sharp corner).
-fn qef(c: &[Crossing; 2], cell: ([f32; 2], [f32; 2])) -> ([f32; 2], bool) {
+/// centred, truncated eigen decomposition) and whether both directions were
+/// kept (a sharp corner, only when it lies in `cell`); else the minimum
+/// along the main direction alone, clamped to `cell`.
+fn qef(c: &[Crossing; 2], cell: ([f32; 2], [f32; 2])) -> Placement {
     let m = [0, 1].map(|a| (f64::from(c[0].p[a]) + f64::from(c[1].p[a])) / 2.0);
     // A = Σ n nᵀ, r = Σ n (n · (p - m)).
     let (mut a11, mut a12, mut a22) = (0.0f64, 0.0f64, 0.0f64);
@@ -703,29 +801,50 @@ fn qef(c: &[Crossing; 2], cell: ([f32; 2], [f32; 2])) -> ([f32; 2], bool) {
     };
     let e2 = [-e1[1], e1[0]];
     let mut x = m;
-    let mut sharp = false;
     if l1 > 1e-12 {
         let k = (e1[0] * r[0] + e1[1] * r[1]) / l1;
         x = [x[0] + k * e1[0], x[1] + k * e1[1]];
         if l2 > QEF_TRUNCATION * l1 {
             let k = (e2[0] * r[0] + e2[1] * r[1]) / l2;
-            x = [x[0] + k * e2[0], x[1] + k * e2[1]];
-            sharp = true;
+            let corner = [x[0] + k * e2[0], x[1] + k * e2[1]];
+            let inside = (0..2)
+                .all(|a| corner[a] >= f64::from(cell.0[a]) && corner[a] <= f64::from(cell.1[a]));
+            let corner = [corner[0] as f32, corner[1] as f32];
+            if inside {
+                return Placement::Corner(corner);
+            }
+            // A corner outside the cell lies in a cell without a vertex:
+            // this vertex goes there if `Job::finish` finds the shape's
+            // boundary at that point.
+            return Placement::Smooth(clamp([x[0] as f32, x[1] as f32], cell), Some(corner));
         }
     }
-    (clamp([x[0] as f32, x[1] as f32], cell), sharp)
+    Placement::Smooth(clamp([x[0] as f32, x[1] as f32], cell), None)
 }
 
+/// A corner that may go into loop `li`: in place of vertex `k`
+/// (`replace`) or after it.
+#[derive(Copy, Clone, Debug)]
+struct Candidate {
+    li: usize,
+    k: usize,
+    a: [f32; 2],
+    replace: bool,
+}
+
+/// A loop of vertices before corners are put back.
+type RawLoop = Vec<Vertex>;
+
 /// Joins the pieces' segments into loops.
-fn assemble(pieces: Vec<Piece>, bounds: Bounds2) -> Contours {
-    let mut vertices: Vec<(u64, [f32; 2])> = Vec::new();
+fn assemble(pieces: Vec<Piece>) -> Vec<RawLoop> {
+    let mut vertices: Vec<Vertex> = Vec::new();
     let mut ends: Vec<(u64, u64, bool)> = Vec::new();
     for p in pieces {
         vertices.extend(p.vertices);
         ends.extend(p.ends);
     }
-    vertices.sort_unstable_by_key(|v| v.0);
-    let index = |key: u64| vertices.binary_search_by_key(&key, |v| v.0).ok();
+    vertices.sort_unstable_by_key(|v| v.key);
+    let index = |key: u64| vertices.binary_search_by_key(&key, |v| v.key).ok();
     let mut next = vec![usize::MAX; vertices.len()];
     ends.sort_unstable();
     for pair in ends.chunk_by(|a, b| a.0 == b.0) {
@@ -746,24 +865,157 @@ fn assemble(pieces: Vec<Piece>, bounds: Bounds2) -> Contours {
         if seen[start] {
             continue;
         }
-        let mut l: Vec<[f32; 2]> = Vec::new();
+        let mut l: RawLoop = Vec::new();
         let mut v = start;
         while v != usize::MAX && !seen[v] {
             seen[v] = true;
-            let p = vertices[v].1;
-            if l.last() != Some(&p) {
-                l.push(p);
-            }
+            l.push(vertices[v]);
             v = next[v];
         }
-        while l.len() > 1 && l.first() == l.last() {
-            l.pop();
-        }
-        if l.len() >= 3 {
-            loops.push(l);
-        }
+        loops.push(l);
     }
-    Contours { loops, bounds }
+    loops
+}
+
+/// Cosine of the smallest angle between the normals of two neighbouring
+/// smooth vertices at which a corner between them is looked for.
+const CORNER_COS: f64 = 0.985;
+
+impl Job<'_> {
+    /// Puts back corners that no cell holds (a tip too narrow, or turned
+    /// so, that none of its cell's samples is inside): where two
+    /// neighbouring smooth vertices have normals more than 10° apart, their
+    /// tangent lines meet within four cells of both, inside the rectangle,
+    /// and the shape is zero there (|g| / |∇g| under a thousandth of a
+    /// cell, evaluated with the whole tape), that point goes between them.
+    /// Then repeated points are dropped and loops of fewer than 3 points
+    /// too.
+    fn finish(&self, wk: &mut Worker, raw: Vec<RawLoop>) -> Vec<Vec<[f32; 2]>> {
+        let h =
+            f64::from(self.at.xs[1] - self.at.xs[0]).min(f64::from(self.at.ys[1] - self.at.ys[0]));
+        let within = |a: [f64; 2]| {
+            (0..2).all(|i| a[i] >= f64::from(self.at.lo[i]) && a[i] <= f64::from(self.at.hi[i]))
+        };
+        // (loop, vertex, point, whether it replaces the vertex or goes after it)
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for (li, l) in raw.iter().enumerate() {
+            for k in 0..l.len() {
+                if let Some(c) = l[k].corner {
+                    let p = l[k].p;
+                    let d = f64::from(c[0] - p[0]).hypot(f64::from(c[1] - p[1]));
+                    if d <= 4.0 * h && within(c.map(f64::from)) {
+                        candidates.push(Candidate {
+                            li,
+                            k,
+                            a: c,
+                            replace: true,
+                        });
+                    }
+                }
+                let (Vertex { p: u, n: nu, .. }, Vertex { p: v, n: nv, .. }) =
+                    (l[k], l[(k + 1) % l.len()]);
+                if nu == [0.0; 2] || nv == [0.0; 2] {
+                    continue;
+                }
+                let (nu, nv) = (nu.map(f64::from), nv.map(f64::from));
+                if nu[0] * nv[0] + nu[1] * nv[1] > CORNER_COS {
+                    continue;
+                }
+                let det = nu[0] * nv[1] - nu[1] * nv[0];
+                if det.abs() < 1e-3 {
+                    continue;
+                }
+                let (u, v) = (u.map(f64::from), v.map(f64::from));
+                let (cu, cv) = (nu[0] * u[0] + nu[1] * u[1], nv[0] * v[0] + nv[1] * v[1]);
+                let a = [
+                    (cu * nv[1] - cv * nu[1]) / det,
+                    (nu[0] * cv - nv[0] * cu) / det,
+                ];
+                let near = |p: [f64; 2]| (a[0] - p[0]).hypot(a[1] - p[1]) <= 4.0 * h;
+                if near(u) && near(v) && within(a) {
+                    candidates.push(Candidate {
+                        li,
+                        k,
+                        a: a.map(|c| c as f32),
+                        replace: false,
+                    });
+                }
+            }
+        }
+        let points: Vec<[f32; 2]> = candidates.iter().map(|c| c.a).collect();
+        let checked = self.normals(wk, self.shape.tape(), &points);
+        // Verified corners, with the samples their change sweeps over and
+        // which side of the new outline each then falls on.
+        let mut accepted: Vec<(Candidate, std::ops::Range<usize>)> = Vec::new();
+        let mut swept: Vec<([f32; 2], Option<bool>)> = Vec::new();
+        let mut found = Vec::new();
+        for (&cand, &(g, _, len)) in candidates.iter().zip(&checked) {
+            let Candidate { li, k, a, replace } = cand;
+            if !(len > 0.0 && g.is_finite() && f64::from(g.abs()) <= 1e-3 * h * f64::from(len)) {
+                continue;
+            }
+            let l = &raw[li];
+            let at = |i: usize| l[i % l.len()].p;
+            let (prev, next) = if replace {
+                (at(k + l.len() - 1), at(k + 1))
+            } else {
+                (at(k), at(k + 1))
+            };
+            found.clear();
+            if replace {
+                self.at.samples_in(&[prev, at(k), a], &mut found);
+                self.at.samples_in(&[at(k), next, a], &mut found);
+            } else {
+                self.at.samples_in(&[prev, a, next], &mut found);
+            }
+            let start = swept.len();
+            swept.extend(found.iter().map(|&s| (s, left_of_chain(prev, a, next, s))));
+            accepted.push((cand, start..swept.len()));
+        }
+        // A change may move the outline across samples only to put them on
+        // their side: the loops never enclose a sample they did not before
+        // unless it is inside, nor drop one unless it is outside.
+        let points: Vec<[f32; 2]> = swept.iter().map(|s| s.0).collect();
+        let mut signs = Vec::new();
+        self.values(wk, self.shape.tape(), &points, &mut signs);
+        let mut raw = raw;
+        let mut insert: Vec<Vec<(usize, [f32; 2])>> = vec![Vec::new(); raw.len()];
+        for (Candidate { li, k, a, replace }, range) in accepted {
+            let agrees = range
+                .into_iter()
+                .all(|i| swept[i].1 == Some(inside(signs[i])));
+            if !agrees {
+                continue;
+            }
+            if replace {
+                raw[li][k].p = a;
+            } else {
+                insert[li].push((k, a));
+            }
+        }
+        let mut loops = Vec::with_capacity(raw.len());
+        for (l, extra) in raw.into_iter().zip(insert) {
+            let mut out: Vec<[f32; 2]> = Vec::with_capacity(l.len() + extra.len());
+            let mut extra = extra.into_iter().peekable();
+            for (k, Vertex { p, .. }) in l.into_iter().enumerate() {
+                let points = std::iter::once(p).chain(std::iter::from_fn(|| {
+                    extra.next_if(|&(at, _)| at == k).map(|(_, a)| a)
+                }));
+                for q in points.collect::<Vec<_>>() {
+                    if out.last() != Some(&q) {
+                        out.push(q);
+                    }
+                }
+            }
+            while out.len() > 1 && out.first() == out.last() {
+                out.pop();
+            }
+            if out.len() >= 3 {
+                loops.push(out);
+            }
+        }
+        loops
+    }
 }
 
 impl Shape {
@@ -830,6 +1082,10 @@ impl Shape {
         if opts.cancelled() {
             return Err(Error::Interrupted);
         }
-        Ok(assemble(pieces, bounds))
+        let raw = assemble(pieces);
+        let mut w = Worker::lease(opts, &params);
+        let loops = job.finish(&mut w, raw);
+        w.report(opts);
+        Ok(Contours { loops, bounds })
     }
 }

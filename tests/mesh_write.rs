@@ -9,8 +9,9 @@ use std::io::Read;
 use tapir::mesh::Mesh;
 use tapir::mesh::write::MeshFormat;
 
-/// A closed octahedron subdivided `levels` times and pushed onto the unit
-/// sphere: counter-clockwise seen from outside, normals = positions.
+/// A closed octahedron subdivided `levels` times and pushed onto a
+/// sphere (radius 0.8, centre (0.1, -0.2, 0.05)): counter-clockwise seen
+/// from outside, unit normals.
 fn sphere_mesh(levels: u32) -> Mesh {
     let mut vertices: Vec<[f32; 3]> = vec![
         [1.0, 0.0, 0.0],
@@ -50,9 +51,14 @@ fn sphere_mesh(levels: u32) -> Mesh {
         }
         triangles = next;
     }
+    // Scaled and moved (still around the origin), so that positions and
+    // normals differ.
     Mesh {
-        normals: vertices.clone(),
-        vertices,
+        vertices: vertices
+            .iter()
+            .map(|v| [0.8 * v[0] + 0.1, 0.8 * v[1] - 0.2, 0.8 * v[2] + 0.05])
+            .collect(),
+        normals: vertices,
         triangles,
     }
 }
