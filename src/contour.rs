@@ -1024,9 +1024,9 @@ impl Shape {
     /// docs](crate::contour)): outer boundaries counter-clockwise, holes
     /// clockwise, sharp corners kept, smooth stretches within float
     /// precision of the boundary. The grid's pixel centres are the samples,
-    /// so the contours enclose exactly the pixels [`Shape::render_mask`]
-    /// finds inside, and a shape that leaves the grid is capped along its
-    /// edge.
+    /// so the contours enclose the pixels [`Shape::render_mask`] finds
+    /// inside (but for centres a small fraction of a pixel from the
+    /// boundary), and a shape that leaves the grid is capped along its edge.
     ///
     /// ```
     /// use tapir::Shape;
