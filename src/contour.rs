@@ -1089,3 +1089,67 @@ impl Shape {
         Ok(Contours { loops, bounds })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_sides() {
+        // A left (convex) turn: inside is the wedge between the segments.
+        let (p, a, n) = ([0.0, 0.0], [1.0, 0.0], [1.0, 1.0]);
+        assert_eq!(left_of_chain(p, a, n, [0.5, 0.5]), Some(true));
+        assert_eq!(left_of_chain(p, a, n, [2.0, 0.5]), Some(false));
+        assert_eq!(left_of_chain(p, a, n, [0.5, -0.5]), Some(false));
+        assert_eq!(left_of_chain(p, a, n, [0.5, 0.0]), None);
+        // A right (reflex) turn: inside is everything but the wedge.
+        let (p, a, n) = ([0.0, 0.0], [1.0, 0.0], [1.0, -1.0]);
+        assert_eq!(left_of_chain(p, a, n, [0.5, 0.5]), Some(true));
+        assert_eq!(left_of_chain(p, a, n, [2.0, -0.5]), Some(true));
+        assert_eq!(left_of_chain(p, a, n, [0.5, -0.5]), Some(false));
+    }
+
+    #[test]
+    fn samples_in_a_triangle() {
+        let at = Lattice::of(&Grid2::square(4), 0.0); // centres ±0.25, ±0.75
+        let mut found = Vec::new();
+        at.samples_in(&[[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]], &mut found);
+        assert_eq!(found, [[0.25, 0.25], [0.75, 0.25], [0.25, 0.75]]); // closed
+        found.clear();
+        at.samples_in(&[[0.0, 0.0], [0.9, 0.0], [0.0, 0.9]], &mut found);
+        assert_eq!(found, [[0.25, 0.25]]);
+        found.clear();
+        at.samples_in(&[[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0]], &mut found);
+        assert_eq!(found.len(), 10); // on or below the diagonal
+        assert_eq!(at.xs.len(), 6);
+        assert_eq!((at.xs[0], at.xs[5]), (-1.25, 1.25));
+        assert_eq!(at.lo, [-1.0, -1.0]);
+    }
+
+    #[test]
+    fn qef_corners_and_lines() {
+        let cell = ([0.0, 0.0], [1.0, 1.0]);
+        let c = |p: [f32; 2], n: [f32; 2]| Crossing { p, n };
+        // Two perpendicular sides meeting at (0.3, 0.6).
+        let corner = qef(
+            &[c([0.3, 0.0], [1.0, 0.0]), c([0.0, 0.6], [0.0, 1.0])],
+            cell,
+        );
+        assert!(
+            matches!(corner, Placement::Corner(p) if (p[0] - 0.3).abs() < 1e-6 && (p[1] - 0.6).abs() < 1e-6)
+        );
+        // One straight side: on it, between the crossings.
+        let s = std::f32::consts::FRAC_1_SQRT_2;
+        let line = qef(&[c([0.2, 0.0], [s, s]), c([0.0, 0.2], [s, s])], cell);
+        assert!(
+            matches!(line, Placement::Smooth(p, None) if (p[0] - 0.1).abs() < 1e-6 && (p[1] - 0.1).abs() < 1e-6)
+        );
+        // Sides meeting outside the cell: smooth here, the corner remembered.
+        // (sides through (1.2, 1.2), crossing the top and the right edge)
+        let (a, b) = (0.316_227_77, 0.948_683_3);
+        let out = qef(&[c([0.6, 1.0], [-a, b]), c([1.0, 0.6], [b, -a])], cell);
+        assert!(
+            matches!(out, Placement::Smooth(_, Some(q)) if (q[0] - 1.2).abs() < 1e-5 && (q[1] - 1.2).abs() < 1e-5)
+        );
+    }
+}
