@@ -457,3 +457,14 @@ fn trimesh_loads_every_format_watertight() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// End to end: `tapir mesh` on a sphere, a half sphere capped by the
+/// region, a torus and a box, in every format, loaded by trimesh: watertight,
+/// consistently wound, the right Euler characteristic, volumes within 1 %
+/// at depth 7. (Skipped while the mesher is a stub, or without python3.)
+#[test]
+fn trimesh_loads_tapir_meshes() {
+    let tapir = env!("CARGO_BIN_EXE_tapir");
+    let passed = check_mesh_script(&["--tapir", tapir, "--depth", "7"]);
+    assert_ne!(passed, Some(false), "check-mesh.py failed on tapir's meshes");
+}
