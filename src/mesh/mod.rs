@@ -43,6 +43,10 @@ pub mod qef;
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
+pub mod write;
+
+pub use write::MeshFormat;
+
 use crate::error::Error;
 use crate::graph::Var;
 use crate::ops::{BinaryOp, UnaryOp};
