@@ -106,8 +106,18 @@ export class Pool {
       return;
     }
     if (msg.type === 'fatal') {
-      // A trap or a JS error in the worker: fail this render, and have the
-      // worker compile the shape afresh before its next tile.
+      // A trap or a JS error in the worker: fail this render (or its mesh),
+      // and have the worker compile the shape afresh before its next tile.
+      if (slot.mesh !== undefined && this.meshes.has(slot.mesh)) {
+        const m = this.meshes.get(slot.mesh);
+        this.meshes.delete(slot.mesh);
+        slot.mesh = undefined;
+        slot.calibrating = false;
+        m.resolve({ ok: false, error: `worker failed: ${msg.message}` });
+        slot.gen = -1;
+        this.feed(slot);
+        return;
+      }
       const r = this.current;
       if (r) this.finish(r, { error: `worker failed: ${msg.message}` });
       slot.busy = null;
@@ -120,6 +130,7 @@ export class Pool {
       if (msg.type === 'mesh-progress') { m.progress(msg.done, msg.total); return; }
       this.meshes.delete(msg.id);
       slot.calibrating = false;
+      slot.mesh = undefined;
       m.resolve(msg);
       this.feed(slot);
       return;
@@ -183,6 +194,7 @@ export class Pool {
     return new Promise((resolve) => {
       this.meshes.set(id, { resolve, progress });
       slot.calibrating = true;
+      slot.mesh = id;
       slot.gen = -1;  // it compiles the shape afresh for the mesh
       slot.worker.postMessage({ type: 'mesh', id, ...req });
     });

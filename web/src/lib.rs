@@ -588,16 +588,20 @@ impl MeshResult {
 
 /// Encodes `mesh` as `format` with the library's writers.
 fn write_mesh(mesh: &tapir::mesh::Mesh, format: &str) -> Result<Vec<u8>, String> {
-    let _ = mesh;
-    match format {
-        "stl" | "3mf" => Err(format!(
-            "the {} writer is not available yet in this build",
-            format.to_uppercase()
-        )),
-        other => Err(format!(
-            "unknown mesh format `{other}` (expected stl or 3mf)"
-        )),
-    }
+    use tapir::mesh::write::MeshFormat;
+    let format = match format {
+        "stl" => MeshFormat::Stl,
+        "3mf" => MeshFormat::ThreeMf,
+        other => {
+            return Err(format!(
+                "unknown mesh format `{other}` (expected stl or 3mf)"
+            ));
+        }
+    };
+    let mut bytes = Vec::new();
+    mesh.write(format, &mut bytes)
+        .map_err(|e| format!("cannot write the {}: {e}", format.extension()))?;
+    Ok(bytes)
 }
 
 /// The frame of a 3D view (see [`Compiled::render_band`]), checked.
