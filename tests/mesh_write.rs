@@ -466,5 +466,9 @@ fn trimesh_loads_every_format_watertight() {
 fn trimesh_loads_tapir_meshes() {
     let tapir = env!("CARGO_BIN_EXE_tapir");
     let passed = check_mesh_script(&["--tapir", tapir, "--depth", "7"]);
-    assert_ne!(passed, Some(false), "check-mesh.py failed on tapir's meshes");
+    assert_ne!(
+        passed,
+        Some(false),
+        "check-mesh.py failed on tapir's meshes"
+    );
 }
