@@ -732,3 +732,36 @@ fn bands_equal_the_full_render_with_estimated_normals() {
     let empty = flat.render3d_rows(&frame, 5..5, &opts()).unwrap();
     assert_eq!((empty.height, empty.hits.len()), (0, 0));
 }
+
+/// A leaf cell's pruned tape is used for the refinement between its top
+/// sample and the sample above it, so the cell must be bounded up to that
+/// sample. Here `f = max(a, b)` with `b` below `a` everywhere in the cell
+/// that holds the hit but above it just over the cell's top sample: bounding
+/// only the cell would prune `b` away and put the hit where `a` alone
+/// crosses, 0.4 voxel too near.
+#[test]
+fn cells_are_bounded_up_to_the_sample_above() {
+    let n = 64;
+    let step = 2.0 / n as f64;
+    // Sample 39 (of 0..64, far to near) is the top of an 8-deep leaf cell.
+    let top = -1.0 + (2.0 * 39.0 + 1.0) / n as f64;
+    let (t, c) = (top + 0.3 * step, top + 0.7 * step);
+    let shape = Shape::from_expr(&format!("max(z - {c}, (z - {c}) + 100 * (z - {t}))")).unwrap();
+    let exact = (c + 100.0 * t) / 101.0;
+    for tiles in [vec![64, 32, 16, 8], vec![64, 8]] {
+        for prune in [true, false] {
+            let options = EvalOptions {
+                prune,
+                voxel_tile_sizes: tiles.clone(),
+                ..opts()
+            };
+            let g = shape.render3d(&Frame3d::square(n), &options).unwrap();
+            for (p, &w) in g.hits.iter().enumerate() {
+                assert!(
+                    (f64::from(w) - exact).abs() < 0.02 * step,
+                    "tiles {tiles:?}, prune {prune}, pixel {p}: hit at {w}, surface at {exact}"
+                );
+            }
+        }
+    }
+}
