@@ -75,6 +75,7 @@
 #![allow(incomplete_features)]
 #![warn(missing_docs)]
 
+pub mod contour;
 pub mod error;
 pub mod eval;
 pub mod graph;

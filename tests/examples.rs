@@ -42,8 +42,9 @@ fn is_3d(shape: &Shape) -> bool {
         .any(|i| i.op() == Op::Input && i.imm == 2)
 }
 
-/// The view of a `# view: --yaw A --pitch B` header line (the gallery
-/// script reads the same line), else yaw 30 and pitch 25.
+/// The view of a `# view: --yaw A --pitch B [--roll C] [--scale S]` header
+/// line (the gallery scripts pass the same line to `tapir render3d`), else
+/// yaw 30 and pitch 25.
 fn view_of(src: &str) -> View {
     let mut view = View {
         yaw: 30.0,
@@ -57,6 +58,8 @@ fn view_of(src: &str) -> View {
             match pair[0] {
                 "--yaw" => view.yaw = value,
                 "--pitch" => view.pitch = value,
+                "--roll" => view.roll = value,
+                "--scale" => view.scale = value,
                 other => panic!("unknown view option {other}"),
             }
         }

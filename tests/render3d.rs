@@ -624,3 +624,144 @@ fn near_face_cuts() {
 fn centre_of(i: usize, n: usize) -> f64 {
     centre(i, n, false)
 }
+
+/// Bands of rows rendered apart ([`Shape::render3d_rows`], as the web
+/// viewer's workers do) equal the same rows of the full render bit for bit,
+/// on random CSG shapes and views, for bands cut anywhere.
+#[test]
+fn bands_equal_the_full_render() {
+    check(
+        "render3d bands = full",
+        40,
+        (
+            csg3(6),
+            -180.0f64..180.0,
+            -89.0f64..89.0,
+            0.0f64..0.6,
+            20usize..40,
+            prop::collection::vec(1usize..40, 1..6),
+        ),
+        |(c, yaw, pitch, persp, n, cuts): (Csg3, f64, f64, f64, usize, Vec<usize>)| {
+            let (g, root) = c.build();
+            let shape = Shape::from_graph(&g, root);
+            let frame = Frame3d {
+                width: n + 3,
+                height: n,
+                depth: n,
+                view: View {
+                    yaw,
+                    pitch,
+                    perspective: persp,
+                    ..View::default()
+                },
+            };
+            let o = EvalOptions {
+                voxel_tile_sizes: vec![16, 8],
+                threads: 1,
+                ..opts()
+            };
+            let full = shape.render3d(&frame, &o).unwrap();
+            let mut start = 0;
+            let mut ends: Vec<usize> = cuts.iter().map(|c| c % n).collect();
+            ends.push(n);
+            ends.sort_unstable();
+            for end in ends {
+                let band = shape.render3d_rows(&frame, start..end, &o).unwrap();
+                let w = frame.width;
+                let want = Geometry {
+                    height: end - start,
+                    hits: full.hits[start * w..end * w].to_vec(),
+                    normals: full.normals[start * w..end * w].to_vec(),
+                    ..full.clone()
+                };
+                prop_assert!(bits(&band) == bits(&want), "rows {start}..{end} differ");
+                prop_assert_eq!(band.height, end - start);
+                start = end;
+            }
+            Ok(())
+        },
+    );
+}
+
+/// Bands also match where normals are estimated from the neighbouring
+/// rows (a field flat inside has no gradient at its hits), on the heavy
+/// example too; a row range outside the frame is refused.
+#[test]
+fn bands_equal_the_full_render_with_estimated_normals() {
+    let flat = Shape::from_expr("max(sqrt(x^2 + y^2 + z^2) - 0.6, 0) - 0.001").unwrap();
+    let path = format!(
+        "{}/shapes/examples/colonnade.expr",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let colonnade = Shape::from_expr(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for (shape, n) in [(&flat, 40), (&colonnade, 72)] {
+        let frame = Frame3d {
+            view: View {
+                yaw: 30.0,
+                pitch: 20.0,
+                scale: 1.25,
+                ..View::default()
+            },
+            ..Frame3d::square(n)
+        };
+        let full = shape.render3d(&frame, &opts()).unwrap();
+        // The flat field's hits all lack a gradient: most normals were
+        // estimated, and they are not all the same.
+        if std::ptr::eq(shape, &flat) {
+            let tilted = full.normals.iter().filter(|m| m[2] < 0.95 && m[2] > 0.0);
+            assert!(tilted.count() > 100);
+        }
+        for band in [1, 7, 16, 64] {
+            for start in (0..n).step_by(band) {
+                let end = (start + band).min(n);
+                let g = shape.render3d_rows(&frame, start..end, &opts()).unwrap();
+                let (a, b) = (start * n, end * n);
+                let same = g.hits.len() == b - a
+                    && g.hits
+                        .iter()
+                        .zip(&full.hits[a..b])
+                        .all(|(x, y)| x.to_bits() == y.to_bits())
+                    && g.normals == full.normals[a..b];
+                assert!(same, "rows {start}..{end} of {n} (bands of {band}) differ");
+            }
+        }
+    }
+    let frame = Frame3d::square(16);
+    let err = flat.render3d_rows(&frame, 10..17, &opts()).unwrap_err();
+    assert!(err.to_string().contains("16 rows"), "{err}");
+    let empty = flat.render3d_rows(&frame, 5..5, &opts()).unwrap();
+    assert_eq!((empty.height, empty.hits.len()), (0, 0));
+}
+
+/// A leaf cell's pruned tape is used for the refinement between its top
+/// sample and the sample above it, so the cell must be bounded up to that
+/// sample. Here `f = max(a, b)` with `b` below `a` everywhere in the cell
+/// that holds the hit but above it just over the cell's top sample: bounding
+/// only the cell would prune `b` away and put the hit where `a` alone
+/// crosses, 0.4 voxel too near.
+#[test]
+fn cells_are_bounded_up_to_the_sample_above() {
+    let n = 64;
+    let step = 2.0 / n as f64;
+    // Sample 39 (of 0..64, far to near) is the top of an 8-deep leaf cell.
+    let top = -1.0 + (2.0 * 39.0 + 1.0) / n as f64;
+    let (t, c) = (top + 0.3 * step, top + 0.7 * step);
+    let shape = Shape::from_expr(&format!("max(z - {c}, (z - {c}) + 100 * (z - {t}))")).unwrap();
+    let exact = (c + 100.0 * t) / 101.0;
+    for tiles in [vec![64, 32, 16, 8], vec![64, 8]] {
+        for prune in [true, false] {
+            let options = EvalOptions {
+                prune,
+                voxel_tile_sizes: tiles.clone(),
+                ..opts()
+            };
+            let g = shape.render3d(&Frame3d::square(n), &options).unwrap();
+            for (p, &w) in g.hits.iter().enumerate() {
+                assert!(
+                    (f64::from(w) - exact).abs() < 0.02 * step,
+                    "tiles {tiles:?}, prune {prune}, pixel {p}: hit at {w}, surface at {exact}"
+                );
+            }
+        }
+    }
+}

@@ -191,3 +191,54 @@ mod tests {
         assert!((c.mean_angle - 90.0).abs() < 1e-9);
     }
 }
+
+/// What a mesh's edges say about it: closed and manifold means every edge
+/// is used by exactly two triangles, once in each direction.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct MeshCounts {
+    /// Triangles.
+    pub triangles: usize,
+    /// Edges used by one triangle only (holes).
+    pub boundary: usize,
+    /// Edges used by more than two triangles.
+    pub non_manifold: usize,
+    /// Edges used twice in the same direction (flipped neighbours).
+    pub misoriented: usize,
+}
+
+impl MeshCounts {
+    /// Counts the edges of `triangles` (vertex indices).
+    pub fn of(triangles: impl Iterator<Item = [usize; 3]>) -> Self {
+        let mut edges: std::collections::HashMap<(usize, usize), (u32, u32)> =
+            std::collections::HashMap::new();
+        let mut n = 0;
+        for t in triangles {
+            n += 1;
+            for k in 0..3 {
+                let (a, b) = (t[k], t[(k + 1) % 3]);
+                let e = edges.entry((a.min(b), a.max(b))).or_default();
+                if a < b { e.0 += 1 } else { e.1 += 1 }
+            }
+        }
+        let mut c = MeshCounts { triangles: n, ..MeshCounts::default() };
+        for &(fwd, back) in edges.values() {
+            match fwd + back {
+                1 => c.boundary += 1,
+                2 if fwd != 1 => c.misoriented += 1,
+                2 => {}
+                _ => c.non_manifold += 1,
+            }
+        }
+        c
+    }
+}
+
+impl std::fmt::Display for MeshCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} triangles ({} boundary, {} non-manifold, {} misoriented edges)",
+            self.triangles, self.boundary, self.non_manifold, self.misoriented
+        )
+    }
+}

@@ -110,8 +110,12 @@ pub fn surface(image: &voxel::Image, n: u32) -> Surface {
 }
 
 /// Fidget's mesher (manifold dual contouring) over [-1, 1]³ at octree
-/// depth `depth`; returns the number of triangles.
-pub fn mesh<F: Evaluator>(shape: &Shape<F>, depth: u8, pool: Option<&ThreadPool>) -> usize {
+/// depth `depth`; returns the triangles (vertex indices).
+pub fn mesh<F: Evaluator>(
+    shape: &Shape<F>,
+    depth: u8,
+    pool: Option<&ThreadPool>,
+) -> Vec<[usize; 3]> {
     let settings = fidget::mesh::Settings {
         depth,
         threads: pool,
@@ -119,5 +123,6 @@ pub fn mesh<F: Evaluator>(shape: &Shape<F>, depth: u8, pool: Option<&ThreadPool>
     };
     let octree =
         fidget::mesh::Octree::build(&bind(shape), &settings).expect("nothing cancels meshing");
-    octree.walk_dual().triangles.len()
+    let mesh = octree.walk_dual();
+    mesh.triangles.iter().map(|t| [t.x, t.y, t.z]).collect()
 }

@@ -362,16 +362,7 @@ fn compare_model(
         }
     }
     if args.parts.contains(&Part::Mesh) {
-        // Without a tapir mesher there is nothing to compare with, so
-        // Fidget's (slow) meshes are only timed when asked for alone.
-        if engines.contains(&Engine::Tapir) && tapir_side::mesh(&m.tapir, 1, 1).is_none() {
-            notes.push(format!(
-                "- meshes: {} (Fidget's meshes alone: `--parts mesh --engines vm,jit`)",
-                tapir_side::MESH_MISSING
-            ));
-        } else {
-            mesh_rows(plan, args, m, engines, pools, &mut rows, &mut notes)?;
-        }
+        mesh_rows(plan, args, m, engines, pools, &mut rows, &mut notes)?;
     }
     Ok((rows, notes))
 }
@@ -387,20 +378,25 @@ fn mesh_rows(
     notes: &mut Vec<String>,
 ) -> Result<(), String> {
     for &depth in &args.mesh_depths {
-        let mut triangles: [Option<usize>; 3] = Default::default();
+        let mut triangles: [Option<agree::MeshCounts>; 3] = Default::default();
         for (threads, pool) in pools {
             let pool = pool.as_ref();
             let times = interleaved(plan, engines, |e| {
+                // Timed: the meshing; counted afterwards: its edges.
                 let (t, count) = match e {
                     Engine::Tapir => {
                         let (t, r) = timed(|| tapir_side::mesh(&m.tapir, depth, *threads));
-                        match r {
-                            Some(r) => (t, r?),
-                            None => return Ok(None),
-                        }
+                        let mesh = r?;
+                        let tris = mesh.triangles.iter().map(|t| t.map(|i| i as usize));
+                        (t, agree::MeshCounts::of(tris))
                     }
-                    Engine::Vm => timed(|| fidget_side::mesh(&m.vm, depth, pool)),
-                    Engine::Jit => timed(|| fidget_side::mesh(&m.jit, depth, pool)),
+                    Engine::Vm | Engine::Jit => {
+                        let (t, tris) = match e {
+                            Engine::Vm => timed(|| fidget_side::mesh(&m.vm, depth, pool)),
+                            _ => timed(|| fidget_side::mesh(&m.jit, depth, pool)),
+                        };
+                        (t, agree::MeshCounts::of(tris.into_iter()))
+                    }
                 };
                 triangles[e.index()] = Some(count);
                 Ok(Some(t))
@@ -416,10 +412,7 @@ fn mesh_rows(
             .zip(triangles)
             .filter_map(|(name, c)| Some(format!("{name} {}", c?)))
             .collect();
-        notes.push(format!(
-            "- mesh depth {depth}: triangles {}",
-            counts.join(", ")
-        ));
+        notes.push(format!("- mesh depth {depth}: {}", counts.join("; ")));
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! (tail-call dispatch, pruning on, default tile sizes).
 
 use tapir::Shape;
+use tapir::mesh::{Mesh, MeshSettings};
 use tapir::render::shade::{self, Shading};
 use tapir::render::{EvalOptions, Frame3d, Geometry, Grid2};
 
@@ -35,16 +36,15 @@ pub fn shade(g: &Geometry, ssao: bool, threads: usize) -> usize {
     shade::shaded_image(g, &Shading { ssao, threads }).len()
 }
 
-/// Shown in place of tapir's mesh figures until `Shape::mesh` exists.
-pub const MESH_MISSING: &str = "tapir mesh not available yet";
-
 /// tapir's mesher over [-1, 1]³ at octree depth `depth` with `threads`
-/// threads: the number of triangles, or `None` while tapir has no mesher.
-pub fn mesh(shape: &Shape, depth: u8, threads: usize) -> Option<Result<usize, String>> {
-    // Once `Shape::mesh(&MeshSettings)` is on main, replace the two lines
-    // below by the call: settings with depth `depth`, the region [-1, 1]³
-    // and `threads` threads, then
-    // `Some(shape.mesh(&settings).map(|m| m.triangles.len()).map_err(|e| e.to_string()))`.
-    let _ = (shape, depth, threads);
-    None
+/// threads, with its default tolerance: the mesh.
+pub fn mesh(shape: &Shape, depth: u8, threads: usize) -> Result<Mesh, String> {
+    let settings = MeshSettings {
+        depth: u32::from(depth),
+        eval: options(threads),
+        ..MeshSettings::default()
+    };
+    shape
+        .mesh(&settings)
+        .map_err(|e| format!("tapir mesh depth {depth}: {e}"))
 }

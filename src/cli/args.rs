@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use tapir::Dispatch;
-use tapir::render::{Bounds2, MAX_THREADS};
+use tapir::render::{Bounds2, Bounds3, MAX_THREADS};
 
 use super::input::Format;
 
@@ -226,6 +226,24 @@ pub fn parse_bounds(s: &str) -> Result<Bounds2, String> {
     Bounds2::new(v[0], v[1], v[2], v[3]).map_err(|e| e.to_string())
 }
 
+/// Parses `x0,x1,y0,y1,z0,z1` into checked 3D bounds.
+pub fn parse_bounds3(s: &str) -> Result<Bounds3, String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    if parts.len() != 6 {
+        return Err(format!(
+            "`{s}` has {} value(s); expected 6 numbers x0,x1,y0,y1,z0,z1, e.g. -1,1,-1,1,-1,1",
+            parts.len()
+        ));
+    }
+    let mut v = [0.0f64; 6];
+    for (slot, p) in v.iter_mut().zip(&parts) {
+        *slot = p
+            .parse()
+            .map_err(|_| format!("`{p}` in `{s}` is not a number; expected x0,x1,y0,y1,z0,z1"))?;
+    }
+    Bounds3::new([v[0], v[1]], [v[2], v[3]], [v[4], v[5]]).map_err(|e| e.to_string())
+}
+
 /// Parses a finite z coordinate.
 pub fn parse_z(s: &str) -> Result<f32, String> {
     let z: f32 = s
@@ -260,6 +278,15 @@ mod tests {
         assert!(parse_bounds("0,1,0,x").unwrap_err().contains("`x`"));
         assert!(parse_bounds("0,inf,0,1").is_err());
         assert!(parse_bounds("0,NaN,0,1").is_err());
+    }
+
+    #[test]
+    fn bounds3() {
+        let b = parse_bounds3("-2,2,-1,1,0,0.5").unwrap();
+        assert_eq!((b.min.x, b.max.z), (-2.0, 0.5));
+        assert!(parse_bounds3("0,1,0,1").unwrap_err().contains("6 numbers"));
+        assert!(parse_bounds3("0,1,0,1,1,0").unwrap_err().contains("empty"));
+        assert!(parse_bounds3("0,1,0,1,0,z").unwrap_err().contains("`z`"));
     }
 
     #[test]

@@ -12,10 +12,12 @@
 
 mod args;
 mod bench;
+mod contour;
 mod export;
 mod info;
 mod input;
 mod interrupt;
+mod mesh;
 mod output;
 mod progress;
 mod render;
@@ -35,6 +37,8 @@ Examples:
   tapir render shapes/examples/gear.expr -o gear.png --size 512
   tapir render shapes/examples/gear.expr -o gear.png --mode field
   tapir render3d shapes/examples/colonnade.expr -o colonnade.png --yaw 30 --pitch 20
+  tapir mesh shapes/examples/pawn.expr -o pawn.stl --depth 8     # also .obj, .ply, .3mf
+  tapir contour shapes/examples/gear.expr -o gear.svg --size 1024
   tapir shapes                      # the standard library: circle, star, torus, smooth_union, ...
   tapir shapes polygon              # one function with an example
   tapir info shapes/examples/gear.expr
@@ -50,7 +54,8 @@ Exit codes:
 /// tail-call interpreter.
 ///
 /// A shape is a `.expr` program (e.g. `sqrt(x*x + y*y) - 0.5`, negative
-/// inside) or a Fidget `.vm` tape. Render it to a PNG, benchmark the
+/// inside) or a Fidget `.vm` tape. Render it to a PNG, mesh it (STL, OBJ,
+/// PLY, 3MF), outline it as SVG, benchmark the
 /// interpreter's dispatch styles on it, look at its compiled tape, or
 /// convert it.
 #[derive(Parser, Debug)]
@@ -70,6 +75,12 @@ pub enum Command {
     /// Render a shape in 3D to a PNG: shaded, normals or depth.
     #[command(name = "render3d", after_help = render3d::AFTER_HELP)]
     Render3d(render3d::Render3dArgs),
+    /// Mesh a shape's surface: a closed STL, OBJ, PLY or 3MF file.
+    #[command(after_help = mesh::AFTER_HELP)]
+    Mesh(mesh::MeshArgs),
+    /// Outline a shape's z-slice: closed, oriented polylines as SVG.
+    #[command(after_help = contour::AFTER_HELP)]
+    Contour(contour::ContourArgs),
     /// Time the dispatch styles, pruning and thread counts on one shape.
     #[command(after_help = bench::AFTER_HELP)]
     Bench(bench::BenchArgs),
@@ -168,6 +179,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Render(a) => render::run(a),
         Command::Render3d(a) => render3d::run(a),
+        Command::Mesh(a) => mesh::run(a),
+        Command::Contour(a) => contour::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Info(a) => info::run(a),
         Command::Export(a) => export::run(a),

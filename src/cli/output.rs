@@ -1,12 +1,15 @@
 //! Writing output files atomically, and encoding PNGs.
 //!
-//! A file is written to a temporary name in the destination's folder
-//! (`.NAME.tmp-PID`), flushed to disk, and only then renamed over the
-//! destination. So a failed or interrupted run never leaves a half-written
-//! file: the destination is either the old file, untouched, or the complete
-//! new one; and the temporary file is removed on every failure.
+//! Every output of the command line (PNG pictures, `.vm`/`.expr` exports,
+//! meshes, SVG contours) goes through [`write_atomic`]: the data is written
+//! to a new temporary file in the destination's folder (`.NAME.XXXXXX.tmp`,
+//! made by the `tempfile` crate, so its name never collides), flushed to
+//! disk, and only then renamed over the destination (`persist`). So a failed
+//! or interrupted run never leaves a half-written file: the destination is
+//! either the old file, untouched, or the complete new one; and the
+//! temporary file is removed on every failure (by `tempfile` when it is
+//! dropped, and by the Ctrl-C handler on a hard exit).
 
-use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -49,59 +52,72 @@ fn folder_of(path: &Path) -> PathBuf {
     }
 }
 
-/// The temporary name used while writing `path`.
-pub fn temp_path(path: &Path) -> PathBuf {
-    let mut name = OsString::from(".");
-    name.push(path.file_name().unwrap_or_default());
-    name.push(format!(".tmp-{}", std::process::id()));
-    folder_of(path).join(name)
-}
-
 /// Writes `path` atomically with `write`, which gets a buffered file.
 ///
 /// After the data is on disk, `cancel` is checked once more: if Ctrl-C came
 /// in the meantime the temporary file is removed and nothing is replaced.
+/// The new file gets the permissions of the file it replaces, or
+/// `rw-r--r--` when there is none.
 pub fn write_atomic(
     path: &Path,
-    cancel: &AtomicBool,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), Failure> {
-    let tmp = temp_path(path);
-    interrupt::set_pending(Some(tmp.clone()));
-    let result = write_then_rename(path, &tmp, cancel, write);
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    interrupt::set_pending(None);
-    result
-}
-
-fn write_then_rename(
-    path: &Path,
-    tmp: &Path,
     cancel: &AtomicBool,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), Failure> {
     let io_fail = |what: &str, e: io::Error| {
         Failure::failed(format!("cannot {what} `{}`: {e}", path.display()))
     };
-    let file = File::create(tmp).map_err(|e| io_fail("create a temporary file next to", e))?;
-    let mut buf = BufWriter::new(file);
-    write(&mut buf).map_err(|e| io_fail("write", e))?;
-    let file = buf
-        .into_inner()
-        .map_err(|e| io_fail("write", e.into_error()))?;
-    file.sync_all().map_err(|e| io_fail("write", e))?;
-    drop(file);
-    if interrupt::requested(cancel) {
-        return Err(Failure::interrupted());
+    let dir = folder_of(path);
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(path.file_name().unwrap_or_default());
+    prefix.push(".");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    if let Some(p) = permissions_for(path) {
+        builder.permissions(p);
     }
-    std::fs::rename(tmp, path).map_err(|e| io_fail("replace", e))?;
-    // Make the rename itself durable; not every system can sync a folder.
-    if let Ok(dir) = File::open(folder_of(path)) {
-        let _ = dir.sync_all();
+    let mut tmp = builder
+        .tempfile_in(&dir)
+        .map_err(|e| io_fail("create a temporary file next to", e))?;
+    interrupt::set_pending(Some(tmp.path().to_path_buf()));
+    let result = (|| {
+        let mut buf = BufWriter::new(tmp.as_file_mut());
+        write(&mut buf).map_err(|e| io_fail("write", e))?;
+        buf.flush().map_err(|e| io_fail("write", e))?;
+        drop(buf);
+        tmp.as_file().sync_all().map_err(|e| io_fail("write", e))?;
+        if interrupt::requested(cancel) {
+            return Err(Failure::interrupted());
+        }
+        // On failure the temporary file comes back in the error and is
+        // removed when that is dropped.
+        tmp.persist(path).map_err(|e| io_fail("replace", e.error))?;
+        // Make the rename itself durable; not every system can sync a folder.
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    interrupt::set_pending(None);
+    result
+}
+
+/// The permissions a new output at `path` gets: those of the file it
+/// replaces, else (on Unix) readable by everyone and writable by the owner,
+/// what a plain `File::create` gives under the usual umask (`tempfile` alone
+/// would make it private). `None`: the system's default.
+fn permissions_for(path: &Path) -> Option<std::fs::Permissions> {
+    if let Ok(m) = std::fs::metadata(path)
+        && m.is_file()
+    {
+        return Some(m.permissions());
     }
-    Ok(())
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(0o644))
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 /// Encodes an 8-bit greyscale image as PNG.
@@ -148,6 +164,18 @@ mod tests {
         write_atomic(&p, &AtomicBool::new(false), |w| w.write_all(b"new")).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"new");
         assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            // A new file is readable by all; a replaced one keeps its mode.
+            let q = d.join("b.bin");
+            write_atomic(&q, &AtomicBool::new(false), |w| w.write_all(b"b")).unwrap();
+            assert_eq!(mode(&q), 0o644);
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+            write_atomic(&p, &AtomicBool::new(false), |w| w.write_all(b"newer")).unwrap();
+            assert_eq!(mode(&p), 0o600);
+        }
         let _ = std::fs::remove_dir_all(&d);
     }
 
@@ -180,10 +208,6 @@ mod tests {
                 .contains("does not exist")
         );
         assert!(check_destination(Path::new("x.png")).is_ok());
-        assert_eq!(
-            temp_path(Path::new("x.png")),
-            Path::new(".").join(format!(".x.png.tmp-{}", std::process::id()))
-        );
         let _ = std::fs::remove_dir_all(&d);
     }
 }

@@ -43,6 +43,10 @@ pub mod qef;
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
+pub mod write;
+
+pub use write::MeshFormat;
+
 use crate::error::Error;
 use crate::graph::Var;
 use crate::ops::{BinaryOp, UnaryOp};
@@ -249,10 +253,14 @@ impl Shape {
             p.0.store(0, Ordering::Relaxed);
             p.1.store(builder.progress_total(), Ordering::Relaxed);
         }
+        // Timings for TAPIR_MESH_TRACE only: the clock is never read
+        // otherwise (wasm32-unknown-unknown has none: Instant::now panics).
+        let trace = std::env::var("TAPIR_MESH_TRACE").is_ok();
+        let now = || trace.then(std::time::Instant::now);
         with_pool(opts.threads, || {
-            let t0 = std::time::Instant::now();
+            let t0 = now();
             let mut tree = builder.build();
-            if std::env::var("TAPIR_MESH_TRACE").is_ok() {
+            if let Some(t0) = t0 {
                 eprintln!("build {:?}", t0.elapsed());
             }
             if opts.cancelled() {
@@ -267,11 +275,11 @@ impl Shape {
             // Dual contour; undo merges that make triangles cross or
             // degenerate, until none do.
             for round in 0.. {
-                let t1 = std::time::Instant::now();
+                let t1 = now();
                 let mesh = contour(&mut tree, depth, opts)?;
-                let t2 = std::time::Instant::now();
+                let t2 = now();
                 let split = unsafe_merges(&tree, &mesh, round == 0);
-                if std::env::var("TAPIR_MESH_TRACE").is_ok() {
+                if let (Some(t1), Some(t2)) = (t1, t2) {
                     eprintln!(
                         "{} triangles, {} merges undone; contour {:?} check {:?}",
                         mesh.triangles.len(),

@@ -566,14 +566,65 @@ impl Shape {
     /// assert!((share - std::f64::consts::PI / 16.0).abs() < 0.01);
     /// ```
     pub fn render3d(&self, frame: &Frame3d, opts: &EvalOptions) -> Result<Geometry, Error> {
+        self.render3d_rows(frame, 0..frame.height, opts)
+    }
+
+    /// Renders the rows `rows` (0 at the top) of `frame` only: the result is
+    /// those rows of [`Shape::render3d`]`(frame, opts)`, bit for bit, as a
+    /// [`Geometry`] of `rows.len()` rows. Bands of a frame can so be
+    /// rendered apart (by the web viewer's workers) and stacked.
+    ///
+    /// A row range that does not fit in the frame is [`Error::Limit`].
+    ///
+    /// ```
+    /// use tapir::Shape;
+    /// use tapir::render::{EvalOptions, Frame3d};
+    ///
+    /// let ball = Shape::from_expr("sqrt(x^2 + y^2 + z^2) - 0.5").unwrap();
+    /// let frame = Frame3d::square(48);
+    /// let opts = EvalOptions::default();
+    /// let full = ball.render3d(&frame, &opts).unwrap();
+    /// let band = ball.render3d_rows(&frame, 20..30, &opts).unwrap();
+    /// assert_eq!(band.height, 10);
+    /// let same = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+    /// assert!(same(&band.hits, &full.hits[20 * 48..30 * 48]));
+    /// assert_eq!(band.normals, full.normals[20 * 48..30 * 48]);
+    /// ```
+    pub fn render3d_rows(
+        &self,
+        frame: &Frame3d,
+        rows: std::ops::Range<usize>,
+        opts: &EvalOptions,
+    ) -> Result<Geometry, Error> {
         opts.validate()?;
         frame.validate()?;
         let params = opts.param_values(self)?;
         let (width, height, depth) = (frame.width, frame.height, frame.depth);
+        if rows.start > rows.end || rows.end > height {
+            return Err(Error::Limit(format!(
+                "rows {}..{} are not within the {height} rows of the frame",
+                rows.start, rows.end
+            )));
+        }
+        if rows.is_empty() {
+            return Ok(Geometry {
+                width,
+                height: 0,
+                depth,
+                hits: Vec::new(),
+                normals: Vec::new(),
+            });
+        }
+        // Missing normals are estimated from the rows above and below: the
+        // band is rendered with one more row on each side (where the frame
+        // has them), then cut back.
+        let first = rows.start.saturating_sub(1);
+        let end = (rows.end + 1).min(height);
+        let band = end - first;
         let grid = View::image_grid(width, height, depth);
         // Per pixel: the depth and the normal (16 bytes); plus the
         // coordinate arrays.
-        let pixels = width.saturating_mul(height);
+        let pixels = width.saturating_mul(band);
         let coords = width
             .saturating_add(height)
             .saturating_add(depth)
@@ -581,17 +632,24 @@ impl Shape {
         let bytes = pixels.saturating_mul(16).saturating_add(coords);
         check_bytes(
             bytes,
-            || format!("a {width}×{height}×{depth} 3D render"),
+            || {
+                if band == height {
+                    format!("a {width}×{height}×{depth} 3D render")
+                } else {
+                    format!("{band} rows of a {width}×{height}×{depth} 3D render")
+                }
+            },
             opts,
         )?;
         let mut geometry = Geometry {
             width,
-            height,
+            height: band,
             depth,
             hits: Vec::new(),
             normals: Vec::new(),
         };
         if pixels == 0 {
+            geometry.height = rows.len();
             return Ok(geometry);
         }
         let seen = frame.view.apply(self);
@@ -599,16 +657,18 @@ impl Shape {
         // busy.
         let sizes = root_sizes_3d(
             &opts.voxel_tile_sizes,
-            [width, height, 1],
+            [width, band, 1],
             pool_threads(opts.threads),
         );
         let r = sizes[0];
+        let [gw, _, gd] = grid.dims();
         let job = Job {
             tape: seen.tape(),
             opts,
             view: frame.view,
             at: Centres::of(&grid),
-            dims: grid.dims(),
+            // The band ends at row `end` (rows are absolute).
+            dims: [gw, end, gd],
             sizes,
         };
         geometry.hits = vec![f32::NAN; pixels];
@@ -616,23 +676,23 @@ impl Shape {
         // Root tiles run in parallel, each owning a segment of each of its
         // rows of the picture.
         let across = width.div_ceil(r);
-        let mut tiles: Vec<Tile> = (0..height.div_ceil(r) * across)
+        let mut tiles: Vec<Tile> = (0..band.div_ceil(r) * across)
             .map(|t| Tile {
                 hits: Vec::with_capacity(r),
                 normals: Vec::with_capacity(r),
                 x0: (t % across) * r,
-                y0: (t / across) * r,
+                y0: first + (t / across) * r,
             })
             .collect();
-        let rows = geometry
+        let rows_out = geometry
             .hits
             .chunks_mut(width)
             .zip(geometry.normals.chunks_mut(width));
-        for (j, (hits, normals)) in rows.enumerate() {
-            let first = (j / r) * across;
+        for (j, (hits, normals)) in rows_out.enumerate() {
+            let row0 = (j / r) * across;
             for (t, (h, n)) in hits.chunks_mut(r).zip(normals.chunks_mut(r)).enumerate() {
-                tiles[first + t].hits.push(h);
-                tiles[first + t].normals.push(n);
+                tiles[row0 + t].hits.push(h);
+                tiles[row0 + t].normals.push(n);
             }
         }
         if let Some(p) = &opts.progress {
@@ -661,18 +721,30 @@ impl Shape {
         if opts.cancelled() {
             return Err(Error::Interrupted);
         }
-        estimate_missing_normals(&mut geometry);
+        estimate_missing_normals(&mut geometry, height);
+        // Cut the extra rows off again.
+        let (skip, keep) = ((rows.start - first) * width, rows.len() * width);
+        if skip > 0 || keep < pixels {
+            geometry.hits.drain(..skip);
+            geometry.hits.truncate(keep);
+            geometry.normals.drain(..skip);
+            geometry.normals.truncate(keep);
+        }
+        geometry.height = rows.len();
         Ok(geometry)
     }
 }
 
 /// Gives every hit whose gradient had no direction a normal from the
 /// depths of its neighbours (facing the viewer where they are missing too).
-fn estimate_missing_normals(g: &mut Geometry) {
+/// `g` may be a band of rows of a frame `frame_height` rows high (whose
+/// image extent gives the pixel size); rows outside the band count as
+/// missing.
+fn estimate_missing_normals(g: &mut Geometry, frame_height: usize) {
     let (wd, ht) = (g.width, g.height);
-    let [eu, ev] = View::image_extent(wd, ht);
+    let [eu, ev] = View::image_extent(wd, frame_height);
     // Image-space size of a pixel.
-    let (du, dv) = (2.0 * eu / wd as f64, 2.0 * ev / ht as f64);
+    let (du, dv) = (2.0 * eu / wd as f64, 2.0 * ev / frame_height as f64);
     for j in 0..ht {
         for i in 0..wd {
             let p = j * wd + i;
