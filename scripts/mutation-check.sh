@@ -59,6 +59,7 @@ mutations=(
   "mesh-components|src/mesh/cell.rs|s/if inside(corners\[k\]) == cut {/if true {/|mesh: an ambiguous face joins all four crossings into one component"
   "mesh-flip|src/mesh/cell.rs|s/joined(mine, f) \&\& joined(theirs, f ^ 1)/false/|mesh: thin handles keep one vertex per side (non-manifold)"
   "mesh-qef-fallback|src/mesh/qef.rs|s/            p = m;/            p = [p[0], p[1], p[2]];/|mesh: a QEF solution outside its cell is clamped to the cell instead of using the mass point"
+  "mesh-cap|src/mesh/mod.rs|s/let half = (b.max\[a\] - b.min\[a\]) \/ 2.0;/let half = (b.max[a] - b.min[a]) \/ 2.0 * 0.99;/|mesh: the cap is inset from the region's faces"
   "mesh-undo-merges|src/mesh/mod.rs|s/let split = unsafe_merges(\&tree, \&mesh, round == 0);/let split = std::collections::HashSet::new();/|mesh: merges that make the mesh cross itself stay"
   "contour-tie-normal|src/contour.rs|s/crossings\[k\].n = n;/crossings[k].n = [0.0; 2];/|contours: no fallback normal where a min\/max ties on the boundary (box corners cut)"
   "contour-orientation|src/contour.rs|s/1 => corner_in(2),/1 => !corner_in(2),/|contours: segments through right cell sides run the wrong way"

@@ -124,16 +124,31 @@ fn shapes_leaving_the_region_are_capped() {
     let set = settings(6);
     let (mesh, r) = clean(&half, &set, "half space");
     assert_eq!(r.euler, 2);
-    let h = cell(&set) / 2.0;
-    let exact = (2.0 - 2.0 * h).powi(2) * (1.3 - h);
+    let exact = 2.0 * 2.0 * 1.3;
     assert!(
-        (r.volume / exact - 1.0).abs() < 1e-3,
+        (r.volume / exact - 1.0).abs() < 1e-4,
         "volume {} vs {exact}",
         r.volume
     );
-    for &z in &[-1.0 + h, 0.3] {
-        assert!(nearest_vertex(&mesh, [1.0 - h, 1.0 - h, z]) < 1e-3);
+    for &z in &[-1.0, 0.3] {
+        assert!(nearest_vertex(&mesh, [1.0, 1.0, z]) < 1e-4);
+        assert!(nearest_vertex(&mesh, [-1.0, 1.0, z]) < 1e-4);
     }
+    // Half a ball, cut by the region at z = 0: the analytic volume.
+    let ball = shape("sqrt(x^2 + y^2 + z^2) - 0.8");
+    let set = MeshSettings {
+        bounds: Bounds3::new([-1.0, 1.0], [-1.0, 1.0], [0.0, 1.0]).unwrap(),
+        ..settings(7)
+    };
+    let (mesh, r) = clean(&ball, &set, "half ball");
+    assert_eq!(r.euler, 2);
+    let exact = 2.0 / 3.0 * PI * 0.8f64.powi(3);
+    assert!(
+        (r.volume / exact - 1.0).abs() < 0.005,
+        "volume {} vs {exact}",
+        r.volume
+    );
+    assert!(mesh.vertices.iter().all(|v| v[2] >= 0.0));
     // A ball larger than the region, in off-centre bounds.
     let ball = shape("sqrt(x^2 + y^2 + z^2) - 1.2");
     let set = MeshSettings {
@@ -142,13 +157,15 @@ fn shapes_leaving_the_region_are_capped() {
     };
     let (mesh, r) = clean(&ball, &set, "ball beyond the region");
     assert_eq!(r.euler, 2);
+    // Where the ball meets two faces of the cap at a shallow angle (34°
+    // to the y face) the QEF drops the weakest direction: within 0.2 cells.
     let c = capped(&ball, &set);
-    assert!(surface_distance(&c, &mesh) < 0.1 * cell(&set));
+    let d = surface_distance(&c, &mesh);
+    assert!(d < 0.2 * cell(&set), "vertex {d} from the capped surface");
     // Everything inside: the capped region itself.
     let all = shape("-1");
     let (_, r) = clean(&all, &settings(4), "everything");
-    let h = cell(&settings(4)) / 2.0;
-    assert!((r.volume / (2.0 - 2.0 * h).powi(3) - 1.0).abs() < 1e-4);
+    assert!((r.volume / 8.0 - 1.0).abs() < 1e-5, "volume {}", r.volume);
     // Nothing: an empty mesh.
     assert!(shape("1").mesh(&settings(4)).unwrap().is_empty());
 }

@@ -4,10 +4,10 @@
 //! [`Shape::mesh`] builds a [`Mesh`] of the shape intersected with a region
 //! box ([`MeshSettings::bounds`]), so every mesh is closed. The stages:
 //!
-//! 1. **Cap** ([`capped`]): the shape is intersected with the region box
-//!    inset by half a finest cell, as one more `max` in its graph, so the
-//!    surface never reaches the region's faces (every lattice point on them
-//!    is outside) and the cut is a flat face with sharp edges, pruned and
+//! 1. **Cap** ([`capped`]): the shape is intersected with the region box,
+//!    as one more `max` in its graph: on the region's faces the value is
+//!    at least 0, so every lattice point there is outside and the surface
+//!    is cut exactly at the faces, a flat cap with sharp edges, pruned and
 //!    sharpened like any other part of the shape.
 //! 2. **Octree** (`octree.rs`): cells subdivided where interval arithmetic
 //!    says the surface may pass, tapes pruned per cell, blocks of finest
@@ -158,8 +158,9 @@ impl Mesh {
 }
 
 /// The shape a mesh with `settings` is of: `shape` intersected with the
-/// region box inset by half a finest cell (so that the surface stays off
-/// the region's faces and the mesh is closed).
+/// region box, `max(shape, box)`. Its value on the region's faces is at
+/// least 0 (outside), so no sign-changing lattice edge lies on them and the
+/// mesh is closed, with the cut exactly on the faces.
 ///
 /// ```
 /// use tapir::Shape;
@@ -168,16 +169,16 @@ impl Mesh {
 /// let half = Shape::from_expr("z").unwrap(); // everything below z = 0
 /// let c = capped(&half, &MeshSettings { depth: 4, ..MeshSettings::default() });
 /// assert!(c.eval_point(0.0, 0.0, -0.5) < 0.0);
-/// assert!(c.eval_point(0.0, 0.0, -0.99) > 0.0); // beyond the cap
+/// assert!(c.eval_point(0.0, 0.0, -1.0) >= 0.0); // on the cap
+/// assert!(c.eval_point(0.0, 0.0, -1.5) > 0.0); // beyond it
 /// ```
 pub fn capped(shape: &Shape, settings: &MeshSettings) -> Shape {
     let (mut g, root) = shape.to_graph();
     let b = &settings.bounds;
-    let cell = settings.cell_size();
     let mut faces = Vec::with_capacity(3);
     for (a, var) in Var::ALL.into_iter().enumerate() {
         let centre = (b.min[a] + b.max[a]) / 2.0;
-        let half = (b.max[a] - b.min[a]) / 2.0 - cell[a] / 2.0;
+        let half = (b.max[a] - b.min[a]) / 2.0;
         let v = g.var(var);
         let c = g.constant(centre as f32);
         let d = g.binary(BinaryOp::Sub, v, c);
