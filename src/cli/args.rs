@@ -126,6 +126,18 @@ impl EvalArgs {
             n => n,
         }
     }
+
+    /// How the work ran, for the one-line summaries of the commands:
+    /// "dispatch tail, 2 threads, pruning on".
+    pub fn summary(&self) -> String {
+        let threads = self.thread_count();
+        format!(
+            "dispatch {}, {threads} thread{}, pruning {}",
+            self.dispatch,
+            if threads == 1 { "" } else { "s" },
+            if self.no_prune { "off" } else { "on" },
+        )
+    }
 }
 
 /// Values for the shape's parameters (`param NAME = DEFAULT in [LO, HI];`).

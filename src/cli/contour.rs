@@ -2,8 +2,6 @@
 //! polylines in an SVG file.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 use clap::Args;
@@ -11,7 +9,7 @@ use tapir::render::{EvalOptions, Grid2};
 
 use super::args::{EvalArgs, FrameArgs, InputArgs, ParamArgs};
 use super::mesh::destination;
-use super::progress::{Counters, Progress};
+use super::progress::{self, Progress};
 use super::{Failure, input, interrupt, output, say};
 
 /// Shown under `tapir contour --help`.
@@ -84,7 +82,7 @@ pub fn run(args: ContourArgs) -> Result<(), Failure> {
     args.params.check(&loaded.shape)?;
     let (width, height) = args.frame.dims();
     let grid = Grid2::new(args.frame.bounds, width, height);
-    let counters: Counters = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+    let counters = progress::counters();
     let opts = EvalOptions {
         z: args.frame.z,
         cancel: Some(cancel.clone()),
@@ -105,20 +103,17 @@ pub fn run(args: ContourArgs) -> Result<(), Failure> {
         return Err(Failure::interrupted());
     }
     output::write_atomic(&out, &cancel, |w| contours.write_svg(w))?;
-    let threads = args.eval.thread_count();
     let loops = contours.loops.len();
     say(&format!(
         "tapir: {} → {}: {loops} loop{}, {} points, area {:.6}, {width}×{height} in {:.3} s, \
-         dispatch {}, {threads} thread{}, pruning {}",
+         {}",
         loaded.display,
         out.display(),
         if loops == 1 { "" } else { "s" },
         contours.point_count(),
         contours.area(),
         elapsed.as_secs_f64(),
-        args.eval.dispatch,
-        if threads == 1 { "" } else { "s" },
-        if args.eval.no_prune { "off" } else { "on" },
+        args.eval.summary(),
     ));
     if loops == 0 {
         say("warning: the shape has no boundary within the bounds; the SVG is empty");

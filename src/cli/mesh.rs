@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 use clap::Args;
@@ -11,7 +10,7 @@ use tapir::mesh::{MeshFormat, MeshSettings};
 use tapir::render::{Bounds3, EvalOptions, RenderStats};
 
 use super::args::{EvalArgs, InputArgs, ParamArgs, parse_bounds3};
-use super::progress::{Counters, Progress};
+use super::progress::{self, Progress};
 use super::render::same_file;
 use super::{Failure, input, interrupt, output, say};
 
@@ -147,7 +146,7 @@ pub fn run(args: MeshArgs) -> Result<(), Failure> {
     let cancel = interrupt::install();
     let loaded = input::load(&args.input)?;
     args.params.check(&loaded.shape)?;
-    let counters: Counters = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+    let counters = progress::counters();
     let stats = args.stats.then(|| Arc::new(RenderStats::default()));
     let settings = MeshSettings {
         bounds: args.bounds,
@@ -178,10 +177,9 @@ pub fn run(args: MeshArgs) -> Result<(), Failure> {
     }
     let write_start = Instant::now();
     output::write_atomic(&out, &cancel, |w| mesh.write(format, w))?;
-    let threads = args.eval.thread_count();
     say(&format!(
         "tapir: {} → {}: {} triangles, {} vertices ({format}), depth {} in {:.3} s \
-         (+{:.3} s write), dispatch {}, {threads} thread{}, pruning {}",
+         (+{:.3} s write), {}",
         loaded.display,
         out.display(),
         mesh.triangles.len(),
@@ -189,9 +187,7 @@ pub fn run(args: MeshArgs) -> Result<(), Failure> {
         args.depth,
         elapsed.as_secs_f64(),
         write_start.elapsed().as_secs_f64(),
-        args.eval.dispatch,
-        if threads == 1 { "" } else { "s" },
-        if args.eval.no_prune { "off" } else { "on" },
+        args.eval.summary(),
     ));
     if mesh.triangles.is_empty() {
         say("warning: the shape has no surface within the bounds; the mesh is empty");

@@ -16,6 +16,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// Shared counters: (units of work done, units in total).
 pub type Counters = Arc<(AtomicUsize, AtomicUsize)>;
 
+/// New counters at zero, for [`tapir::render::EvalOptions::progress`] and
+/// [`Progress::start`].
+pub fn counters() -> Counters {
+    Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)))
+}
+
 /// How long work must run before the bar appears.
 const QUIET_FOR: Duration = Duration::from_secs(1);
 

@@ -1,8 +1,6 @@
 //! `tapir render`: a shape's z-slice to a PNG.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -10,7 +8,7 @@ use tapir::Shape;
 use tapir::render::{ColorMode, EvalOptions, Grid2, memory_budget};
 
 use super::args::{EvalArgs, FrameArgs, InputArgs, ParamArgs};
-use super::progress::{Counters, Progress};
+use super::progress::{self, Progress};
 use super::{Failure, input, interrupt, output, print_out, say};
 
 /// Shown under `tapir render --help`.
@@ -108,10 +106,7 @@ pub fn render_picture(
     input: &str,
 ) -> Result<Picture, Failure> {
     check_memory(grid.width(), grid.height(), opts)?;
-    let counters: Counters = opts
-        .progress
-        .clone()
-        .unwrap_or_else(|| Arc::new((AtomicUsize::new(0), AtomicUsize::new(0))));
+    let counters = opts.progress.clone().unwrap_or_else(progress::counters);
     let opts = EvalOptions {
         progress: Some(counters.clone()),
         ..opts.clone()
@@ -208,19 +203,16 @@ pub fn run(args: RenderArgs) -> Result<(), Failure> {
     output::write_atomic(&out, &cancel, |w| {
         output::encode_png(w, &pic.grey, width, height)
     })?;
-    let threads = args.eval.thread_count();
     say(&format!(
         "tapir: {} → {}: {width}×{height} in {:.3} s (+{:.3} s png), {} pixels inside ({:.2}%), \
-         dispatch {}, {threads} thread{}, pruning {}",
+         {}",
         loaded.display,
         out.display(),
         pic.elapsed.as_secs_f64(),
         encode_start.elapsed().as_secs_f64(),
         pic.inside,
         100.0 * pic.inside as f64 / (width * height) as f64,
-        args.eval.dispatch,
-        if threads == 1 { "" } else { "s" },
-        if args.eval.no_prune { "off" } else { "on" },
+        args.eval.summary(),
     ));
     Ok(())
 }

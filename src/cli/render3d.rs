@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 use clap::Args;
@@ -13,7 +12,7 @@ use tapir::render::view::MAX_PERSPECTIVE;
 use tapir::render::{EvalOptions, Frame3d, Geometry, RenderStats, View, memory_budget};
 
 use super::args::{EvalArgs, InputArgs, ParamArgs, SizeArgs, parse_side};
-use super::progress::{Counters, Progress};
+use super::progress::{self, Progress};
 use super::render::{peak_rss_kib, same_file};
 use super::{Failure, input, interrupt, output, print_out, say};
 
@@ -257,7 +256,7 @@ pub fn render_geometry(
     input: &str,
 ) -> Result<Geometry, Failure> {
     check_memory(frame, opts)?;
-    let counters: Counters = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+    let counters = progress::counters();
     let opts = EvalOptions {
         progress: Some(counters.clone()),
         ..opts.clone()
@@ -341,19 +340,16 @@ pub fn run(args: Render3dArgs) -> Result<(), Failure> {
     output::write_atomic(&out, &cancel, |w| {
         output::encode_png_as(w, &pixels, width, height, color)
     })?;
-    let threads = args.eval.thread_count();
     say(&format!(
         "tapir: {} → {}: {width}×{height}×{} in {:.3} s (+{:.3} s png), {:.1}% of pixels hit, \
-         dispatch {}, {threads} thread{}, pruning {}",
+         {}",
         loaded.display,
         out.display(),
         frame.depth,
         elapsed.as_secs_f64(),
         encode_start.elapsed().as_secs_f64(),
         100.0 * g.covered() as f64 / (width * height) as f64,
-        args.eval.dispatch,
-        if threads == 1 { "" } else { "s" },
-        if args.eval.no_prune { "off" } else { "on" },
+        args.eval.summary(),
     ));
     Ok(())
 }
