@@ -1017,13 +1017,6 @@ fn mesh_writes_every_format() {
         let out = s.write(&format!("ball.{ext}"), "previous mesh");
         let o = run(&["mesh", p(&input), "-o", p(&out), "--depth", "5"]);
         let err = stderr(&o);
-        if err.contains("not built yet") {
-            // Before the mesher lands (issue 10), the failure must be clean.
-            assert_fails(&o, 1);
-            assert_eq!(std::fs::read(&out).unwrap(), b"previous mesh");
-            println!("skipped: the mesher is not built yet");
-            continue;
-        }
         assert!(o.status.success(), "{err}");
         assert!(
             err.contains("triangles") && err.contains("vertices"),
@@ -1143,12 +1136,8 @@ fn mesh_sigint_leaves_no_trace() {
         .spawn()
         .unwrap();
     let (code, err) = interrupt_after(child, Duration::from_millis(500));
-    if err.contains("not built yet") {
-        println!("skipped: the mesher is not built yet");
-    } else {
-        assert_eq!(code, Some(130), "{err}");
-        assert!(err.contains("interrupted"), "{err}");
-    }
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
     assert_eq!(std::fs::read(&out).unwrap(), b"previous mesh");
     assert_eq!(s.files(), ["heavy.expr", "out.3mf"]);
 }

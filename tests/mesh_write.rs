@@ -461,7 +461,8 @@ fn trimesh_loads_every_format_watertight() {
 /// End to end: `tapir mesh` on a sphere, a half sphere capped by the
 /// region, a torus and a box, in every format, loaded by trimesh: watertight,
 /// consistently wound, the right Euler characteristic, volumes within 1 %
-/// at depth 7. (Skipped while the mesher is a stub, or without python3.)
+/// at depth 7. (Skipped, with a message, without python3 or when trimesh
+/// cannot be installed.)
 #[test]
 fn trimesh_loads_tapir_meshes() {
     let tapir = env!("CARGO_BIN_EXE_tapir");
