@@ -597,47 +597,14 @@ fn heavy_expr() -> String {
 
 #[test]
 fn sigint_leaves_no_trace() {
-    let s = Scratch::new("sigint");
-    let input = s.write("heavy.expr", &heavy_expr());
-    let out = s.write("out.png", "previous picture");
-    let mut child = tapir()
-        .args([
-            "render",
-            p(&input),
-            "-o",
-            p(&out),
-            "--size",
-            "8192",
-            "--no-prune",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("tapir did not stop within 60 s of SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-    assert_eq!(status.code(), Some(130), "{err}");
-    assert!(err.contains("interrupted"), "{err}");
-    assert_eq!(std::fs::read(&out).unwrap(), b"previous picture");
-    assert_eq!(s.files(), ["heavy.expr", "out.png"]);
+    let args = ["--size", "8192", "--no-prune"];
+    assert_sigint_leaves_no_trace(
+        "render",
+        &heavy_expr(),
+        "out.png",
+        "previous picture",
+        &args,
+    );
 }
 
 #[test]
@@ -835,45 +802,10 @@ fn render3d_refuses_bad_requests() {
 
 #[test]
 fn render3d_sigint_leaves_no_trace() {
-    let s = Scratch::new("render3d-sigint");
     // A heavy 3D field: brute force at 2048² takes minutes.
-    let input = s.write("heavy.expr", &heavy_expr().replace("y*y", "y*y + z*z"));
-    let out = s.write("out.png", "previous picture");
-    let mut child = tapir()
-        .args([
-            "render3d",
-            p(&input),
-            "-o",
-            p(&out),
-            "--size",
-            "2048",
-            "--no-prune",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("tapir render3d did not stop within 60 s of SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(130));
-    assert_eq!(std::fs::read(&out).unwrap(), b"previous picture");
-    assert_eq!(s.files(), ["heavy.expr", "out.png"]);
+    let src = heavy_expr().replace("y*y", "y*y + z*z");
+    let args = ["--size", "2048", "--no-prune"];
+    assert_sigint_leaves_no_trace("render3d", &src, "out.png", "previous picture", &args);
 }
 
 #[test]
@@ -926,6 +858,35 @@ fn bench_3d_rows_agree() {
         "--no-brute",
     ]));
     assert!(table.contains("3D frames, 16×16×16"), "{table}");
+}
+
+/// Starts `tapir COMMAND heavy.expr -o OUT ARGS...` on a heavy field
+/// (`src`) over an `out` file holding `previous`, sends SIGINT after half a
+/// second and checks that tapir stops with exit code 130, says so, and
+/// leaves the old output and no temporary file behind.
+fn assert_sigint_leaves_no_trace(
+    command: &str,
+    src: &str,
+    out: &str,
+    previous: &str,
+    args: &[&str],
+) {
+    let s = Scratch::new(&format!("{command}-sigint"));
+    let input = s.write("heavy.expr", src);
+    let out_path = s.write(out, previous);
+    let child = tapir()
+        .args([command, p(&input), "-o", p(&out_path)])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (code, err) = interrupt_after(child, Duration::from_millis(500));
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert_eq!(std::fs::read(&out_path).unwrap(), previous.as_bytes());
+    assert_eq!(s.files(), ["heavy.expr", out]);
 }
 
 /// Sends SIGINT to `child` after `after` and waits (at most a minute) for it
@@ -1090,54 +1051,19 @@ fn contour_writes_svg() {
 
 #[test]
 fn contour_sigint_leaves_no_trace() {
-    let s = Scratch::new("contour-sigint");
-    let input = s.write("heavy.expr", &heavy_expr());
-    let out = s.write("out.svg", "previous drawing");
-    let child = tapir()
-        .args([
-            "contour",
-            p(&input),
-            "-o",
-            p(&out),
-            "--size",
-            "16384",
-            "--no-prune",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (code, err) = interrupt_after(child, Duration::from_millis(500));
-    assert_eq!(code, Some(130), "{err}");
-    assert!(err.contains("interrupted"), "{err}");
-    assert_eq!(std::fs::read(&out).unwrap(), b"previous drawing");
-    assert_eq!(s.files(), ["heavy.expr", "out.svg"]);
+    let args = ["--size", "16384", "--no-prune"];
+    assert_sigint_leaves_no_trace(
+        "contour",
+        &heavy_expr(),
+        "out.svg",
+        "previous drawing",
+        &args,
+    );
 }
 
 #[test]
 fn mesh_sigint_leaves_no_trace() {
-    let s = Scratch::new("mesh-sigint");
-    let input = s.write("heavy.expr", &heavy_expr().replace("y*y", "y*y + z*z"));
-    let out = s.write("out.3mf", "previous mesh");
-    let child = tapir()
-        .args([
-            "mesh",
-            p(&input),
-            "-o",
-            p(&out),
-            "--depth",
-            "11",
-            "--no-prune",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (code, err) = interrupt_after(child, Duration::from_millis(500));
-    assert_eq!(code, Some(130), "{err}");
-    assert!(err.contains("interrupted"), "{err}");
-    assert_eq!(std::fs::read(&out).unwrap(), b"previous mesh");
-    assert_eq!(s.files(), ["heavy.expr", "out.3mf"]);
+    let src = heavy_expr().replace("y*y", "y*y + z*z");
+    let args = ["--depth", "11", "--no-prune"];
+    assert_sigint_leaves_no_trace("mesh", &src, "out.3mf", "previous mesh", &args);
 }
